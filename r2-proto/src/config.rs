@@ -1,0 +1,649 @@
+//! Client configuration: the endpoint, credentials and transfer defaults.
+//!
+//! R2's endpoint is `https://<account_id>.r2.cloudflarestorage.com`, or
+//! `https://<account_id>.<jurisdiction>.r2.cloudflarestorage.com` for buckets
+//! in a jurisdiction. The region is always `auto` and URLs are path-style
+//! (`/<bucket>/<key>`). An explicit endpoint URL is kept exactly as given.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use http::Uri;
+use http::uri::{Authority, Scheme};
+
+use crate::credentials::Credentials;
+use crate::error::{ConfigError, RequestError};
+use crate::names::{BucketName, ObjectKey};
+use crate::percent;
+use crate::sign::Signer;
+
+/// The region R2 signs with, for every bucket and jurisdiction.
+pub const REGION: &str = "auto";
+/// Default time allowed for one request.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default object size from which uploads switch to multipart: 100 MiB.
+pub const DEFAULT_MULTIPART_THRESHOLD: u64 = 100 * MIB;
+/// Default multipart part size: 10 MiB.
+pub const DEFAULT_PART_SIZE: u64 = 10 * MIB;
+/// Default number of parts or ranges in flight at once.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Smallest part R2 accepts (all parts but the last): 5 MiB.
+pub const MIN_PART_SIZE: u64 = 5 * MIB;
+/// Largest single upload (PutObject or one part) R2 accepts: 5 GiB − 5 MiB.
+pub const MAX_SINGLE_UPLOAD: u64 = 5 * 1024 * MIB - 5 * MIB;
+/// Most parts or ranges in flight at once.
+pub const MAX_CONCURRENCY: usize = 16;
+
+const MIB: u64 = 1024 * 1024;
+
+/// An R2 jurisdiction: buckets in it are only reachable through its endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Jurisdiction {
+    /// European Union (`<account>.eu.r2.cloudflarestorage.com`).
+    Eu,
+    /// FedRAMP, for Enterprise accounts (`<account>.fedramp.r2.cloudflarestorage.com`).
+    Fedramp,
+    /// United States (`<account>.us.r2.cloudflarestorage.com`).
+    Us,
+}
+
+impl Jurisdiction {
+    /// The jurisdiction's label in endpoint host names.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Eu => "eu",
+            Self::Fedramp => "fedramp",
+            Self::Us => "us",
+        }
+    }
+}
+
+impl FromStr for Jurisdiction {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "eu" => Ok(Self::Eu),
+            "fedramp" => Ok(Self::Fedramp),
+            "us" => Ok(Self::Us),
+            _ => Err(ConfigError::UnknownJurisdiction(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Jurisdiction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A validated endpoint: scheme and authority, no path, no query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    scheme: Scheme,
+    authority: Authority,
+}
+
+impl Endpoint {
+    /// The endpoint as a URL without a trailing slash, e.g. `https://<account>.r2.cloudflarestorage.com`.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme, self.authority)
+    }
+
+    /// The URI scheme (`https`, or `http` where the caller allowed it).
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
+    }
+
+    /// The host and optional port, exactly as configured.
+    pub fn authority(&self) -> &Authority {
+        &self.authority
+    }
+
+    /// True when requests go over TLS.
+    pub fn is_https(&self) -> bool {
+        self.scheme == Scheme::HTTPS
+    }
+
+    /// The path-style URI of a bucket, with an already-encoded query string.
+    pub fn bucket_uri(
+        &self,
+        bucket: &BucketName,
+        query: Option<&str>,
+    ) -> Result<Uri, RequestError> {
+        self.finish_uri(bucket_path(bucket), query)
+    }
+
+    /// The path-style URI of an object, `/<bucket>/<encoded key>`, with an
+    /// already-encoded query string. The key is encoded once and never
+    /// normalised.
+    ///
+    /// ```
+    /// use r2_proto::{BucketName, Endpoint, ObjectKey};
+    /// let endpoint = Endpoint::parse("https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com").unwrap();
+    /// let uri = endpoint
+    ///     .object_uri(&BucketName::new("photos").unwrap(), &ObjectKey::new("a/../b c").unwrap(), None)
+    ///     .unwrap();
+    /// assert_eq!(uri.path(), "/photos/a/../b%20c");
+    /// ```
+    pub fn object_uri(
+        &self,
+        bucket: &BucketName,
+        key: &ObjectKey,
+        query: Option<&str>,
+    ) -> Result<Uri, RequestError> {
+        self.finish_uri(object_path(bucket, key), query)
+    }
+
+    fn finish_uri(&self, mut path: String, query: Option<&str>) -> Result<Uri, RequestError> {
+        if let Some(query) = query {
+            path.push('?');
+            path.push_str(query);
+        }
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(path)
+            .build()
+            .map_err(|e| RequestError::InvalidUri(e.to_string()))
+    }
+
+    /// The endpoint of an account, optionally in a jurisdiction.
+    pub fn for_account(
+        account_id: &str,
+        jurisdiction: Option<Jurisdiction>,
+    ) -> Result<Self, ConfigError> {
+        let account_id = validate_account_id(account_id)?;
+        let host = match jurisdiction {
+            None => format!("{account_id}.r2.cloudflarestorage.com"),
+            Some(j) => format!("{account_id}.{}.r2.cloudflarestorage.com", j.as_str()),
+        };
+        let authority = Authority::try_from(host).map_err(|_| ConfigError::MalformedAccountId {
+            len: account_id.chars().count(),
+        })?;
+        Ok(Self {
+            scheme: Scheme::HTTPS,
+            authority,
+        })
+    }
+
+    /// Parses an explicit endpoint URL. It must be `https://host[:port]` with
+    /// no path (a lone `/` is fine), query or user info. Plain `http` is
+    /// accepted here; [`ConfigBuilder::build`] refuses it unless the caller
+    /// allowed it.
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        let invalid = |reason| ConfigError::InvalidEndpoint {
+            url: url.to_owned(),
+            reason,
+        };
+        let uri = Uri::try_from(url).map_err(|_| invalid("not a valid absolute URL"))?;
+        let scheme = uri
+            .scheme()
+            .cloned()
+            .ok_or_else(|| invalid("it has no scheme"))?;
+        if scheme != Scheme::HTTPS && scheme != Scheme::HTTP {
+            return Err(invalid("the scheme must be https"));
+        }
+        let authority = uri
+            .authority()
+            .cloned()
+            .ok_or_else(|| invalid("it has no host"))?;
+        if authority.as_str().contains('@') {
+            return Err(invalid("it must not contain user info"));
+        }
+        if authority.host().is_empty() {
+            return Err(invalid("it has no host"));
+        }
+        if !matches!(uri.path(), "" | "/") {
+            return Err(invalid(
+                "it must not have a path (R2 URLs are path-style from the root)",
+            ));
+        }
+        if uri.query().is_some() {
+            return Err(invalid("it must not have a query"));
+        }
+        Ok(Self { scheme, authority })
+    }
+}
+
+/// The encoded path of a bucket: `/<bucket>`.
+pub fn bucket_path(bucket: &BucketName) -> String {
+    let mut path = String::with_capacity(1 + bucket.as_str().len());
+    path.push('/');
+    path.push_str(bucket.as_str());
+    path
+}
+
+/// The encoded path-style path of an object: `/<bucket>/<key encoded once>`.
+pub fn object_path(bucket: &BucketName, key: &ObjectKey) -> String {
+    let key = key.as_str();
+    let mut path = String::with_capacity(2 + bucket.as_str().len() + key.len() + key.len() / 2);
+    path.push('/');
+    path.push_str(bucket.as_str());
+    path.push('/');
+    percent::encode_path_into(&mut path, key);
+    path
+}
+
+fn validate_account_id(account_id: &str) -> Result<String, ConfigError> {
+    if account_id.is_empty() {
+        return Err(ConfigError::EmptyAccountId);
+    }
+    if account_id.len() != 32 || !account_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ConfigError::MalformedAccountId {
+            len: account_id.chars().count(),
+        });
+    }
+    Ok(account_id.to_ascii_lowercase())
+}
+
+#[derive(Debug, Clone)]
+enum EndpointSource {
+    Account {
+        account_id: String,
+        jurisdiction: Option<Jurisdiction>,
+    },
+    Url(String),
+}
+
+/// Builds a [`Config`]; the endpoint and credentials are given up front, the
+/// rest has the defaults of the design.
+#[derive(Debug, Clone)]
+#[must_use = "call build() to validate and get a Config"]
+pub struct ConfigBuilder {
+    source: EndpointSource,
+    credentials: Credentials,
+    timeout: Duration,
+    multipart_threshold: u64,
+    part_size: u64,
+    concurrency: usize,
+    allow_insecure_http: bool,
+}
+
+impl ConfigBuilder {
+    fn new(source: EndpointSource, credentials: Credentials) -> Self {
+        Self {
+            source,
+            credentials,
+            timeout: DEFAULT_TIMEOUT,
+            multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,
+            part_size: DEFAULT_PART_SIZE,
+            concurrency: DEFAULT_CONCURRENCY,
+            allow_insecure_http: false,
+        }
+    }
+
+    /// Time allowed for one request (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Object size from which uploads use multipart (default 100 MiB).
+    pub fn multipart_threshold(mut self, bytes: u64) -> Self {
+        self.multipart_threshold = bytes;
+        self
+    }
+
+    /// Multipart part size (default 10 MiB; 5 MiB ..= 5 GiB − 5 MiB).
+    pub fn part_size(mut self, bytes: u64) -> Self {
+        self.part_size = bytes;
+        self
+    }
+
+    /// Parts or ranges in flight at once (default 4; 1 ..= 16).
+    pub fn concurrency(mut self, parts: usize) -> Self {
+        self.concurrency = parts;
+        self
+    }
+
+    /// Accepts a plain `http://` endpoint. For loopback test servers only:
+    /// credentials and data then cross the network in the clear.
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.allow_insecure_http = true;
+        self
+    }
+
+    /// Validates every setting and returns the configuration.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        let endpoint = match &self.source {
+            EndpointSource::Account {
+                account_id,
+                jurisdiction,
+            } => Endpoint::for_account(account_id, *jurisdiction)?,
+            EndpointSource::Url(url) => {
+                let endpoint = Endpoint::parse(url)?;
+                if !endpoint.is_https() && !self.allow_insecure_http {
+                    return Err(ConfigError::InsecureEndpoint { url: url.clone() });
+                }
+                endpoint
+            }
+        };
+        check_range(
+            "timeout",
+            "greater than zero",
+            !self.timeout.is_zero(),
+            || format!("{:?}", self.timeout),
+        )?;
+        check_range(
+            "part_size",
+            "5 MiB ..= 5 GiB - 5 MiB",
+            (MIN_PART_SIZE..=MAX_SINGLE_UPLOAD).contains(&self.part_size),
+            || self.part_size.to_string(),
+        )?;
+        check_range(
+            "multipart_threshold",
+            "5 MiB ..= 5 GiB - 5 MiB",
+            (MIN_PART_SIZE..=MAX_SINGLE_UPLOAD).contains(&self.multipart_threshold),
+            || self.multipart_threshold.to_string(),
+        )?;
+        check_range(
+            "concurrency",
+            "1 ..= 16",
+            (1..=MAX_CONCURRENCY).contains(&self.concurrency),
+            || self.concurrency.to_string(),
+        )?;
+        Ok(Config {
+            endpoint,
+            credentials: self.credentials,
+            timeout: self.timeout,
+            multipart_threshold: self.multipart_threshold,
+            part_size: self.part_size,
+            concurrency: self.concurrency,
+            allow_insecure_http: self.allow_insecure_http,
+        })
+    }
+}
+
+fn check_range(
+    setting: &'static str,
+    expected: &'static str,
+    ok: bool,
+    got: impl FnOnce() -> String,
+) -> Result<(), ConfigError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::OutOfRange {
+            setting,
+            expected,
+            got: got(),
+        })
+    }
+}
+
+/// A validated client configuration.
+///
+/// ```
+/// use r2_proto::{Config, Credentials, Jurisdiction};
+/// let creds = Credentials::new("AKIDEXAMPLE", "secret").unwrap();
+/// let config = Config::for_account_in("0123456789abcdef0123456789abcdef", Jurisdiction::Eu, creds)
+///     .concurrency(8)
+///     .build()
+///     .unwrap();
+/// assert_eq!(config.endpoint().url(), "https://0123456789abcdef0123456789abcdef.eu.r2.cloudflarestorage.com");
+/// assert_eq!(config.region(), "auto");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    endpoint: Endpoint,
+    credentials: Credentials,
+    timeout: Duration,
+    multipart_threshold: u64,
+    part_size: u64,
+    concurrency: usize,
+    allow_insecure_http: bool,
+}
+
+impl Config {
+    /// Configuration for an account's default endpoint.
+    pub fn for_account(account_id: impl Into<String>, credentials: Credentials) -> ConfigBuilder {
+        ConfigBuilder::new(
+            EndpointSource::Account {
+                account_id: account_id.into(),
+                jurisdiction: None,
+            },
+            credentials,
+        )
+    }
+
+    /// Configuration for an account's endpoint in a jurisdiction (`eu`, `fedramp`, `us`).
+    pub fn for_account_in(
+        account_id: impl Into<String>,
+        jurisdiction: Jurisdiction,
+        credentials: Credentials,
+    ) -> ConfigBuilder {
+        ConfigBuilder::new(
+            EndpointSource::Account {
+                account_id: account_id.into(),
+                jurisdiction: Some(jurisdiction),
+            },
+            credentials,
+        )
+    }
+
+    /// Configuration for an explicit endpoint URL, kept exactly as given.
+    pub fn for_endpoint(url: impl Into<String>, credentials: Credentials) -> ConfigBuilder {
+        ConfigBuilder::new(EndpointSource::Url(url.into()), credentials)
+    }
+
+    /// The endpoint requests go to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The credentials requests are signed with.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The signing region: always `auto` for R2.
+    pub fn region(&self) -> &'static str {
+        REGION
+    }
+
+    /// Time allowed for one request.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Object size from which uploads use multipart.
+    pub fn multipart_threshold(&self) -> u64 {
+        self.multipart_threshold
+    }
+
+    /// Multipart part size.
+    pub fn part_size(&self) -> u64 {
+        self.part_size
+    }
+
+    /// Parts or ranges in flight at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// True if the caller allowed a plain `http://` endpoint.
+    pub fn allows_insecure_http(&self) -> bool {
+        self.allow_insecure_http
+    }
+
+    /// A signer for this configuration's credentials (region `auto`, service `s3`).
+    pub fn signer(&self) -> Signer {
+        Signer::new(self.credentials.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
+
+    fn creds() -> Credentials {
+        Credentials::new("AKID", "secret").unwrap()
+    }
+
+    #[test]
+    fn account_endpoints() {
+        let config = Config::for_account(ACCOUNT, creds()).build().unwrap();
+        assert_eq!(
+            config.endpoint().url(),
+            "https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com"
+        );
+        let config = Config::for_account_in(ACCOUNT.to_uppercase(), Jurisdiction::Fedramp, creds())
+            .build()
+            .unwrap();
+        assert_eq!(
+            config.endpoint().url(),
+            "https://0123456789abcdef0123456789abcdef.fedramp.r2.cloudflarestorage.com"
+        );
+        assert_eq!(config.timeout(), Duration::from_secs(30));
+        assert_eq!(config.multipart_threshold(), 100 * MIB);
+        assert_eq!(config.part_size(), 10 * MIB);
+        assert_eq!(config.concurrency(), 4);
+        assert_eq!(config.region(), "auto");
+        assert!(!config.allows_insecure_http());
+    }
+
+    #[test]
+    fn account_id_errors() {
+        let err = |id: &str| Config::for_account(id, creds()).build().unwrap_err();
+        assert_eq!(err(""), ConfigError::EmptyAccountId);
+        assert_eq!(err("abc"), ConfigError::MalformedAccountId { len: 3 });
+        assert_eq!(
+            err("0123456789abcdef0123456789abcdeg"),
+            ConfigError::MalformedAccountId { len: 32 }
+        );
+        assert_eq!(
+            err("0123456789abcdef0123456789abcdé"),
+            ConfigError::MalformedAccountId { len: 31 }
+        );
+    }
+
+    #[test]
+    fn explicit_endpoints() {
+        let config = Config::for_endpoint("https://s3.example.com:8443/", creds())
+            .build()
+            .unwrap();
+        assert_eq!(config.endpoint().url(), "https://s3.example.com:8443");
+
+        let err = Config::for_endpoint("http://127.0.0.1:9000", creds())
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::InsecureEndpoint {
+                url: "http://127.0.0.1:9000".into()
+            }
+        );
+        let config = Config::for_endpoint("http://127.0.0.1:9000", creds())
+            .allow_insecure_http()
+            .build()
+            .unwrap();
+        assert!(!config.endpoint().is_https());
+        assert!(config.allows_insecure_http());
+
+        for (url, reason) in [
+            ("not a url", "not a valid absolute URL"),
+            ("/just/a/path", "it has no scheme"),
+            ("ftp://host", "the scheme must be https"),
+            ("https://user:pw@host", "it must not contain user info"),
+            (
+                "https://host/bucket",
+                "it must not have a path (R2 URLs are path-style from the root)",
+            ),
+            ("https://host/?x=1", "it must not have a query"),
+        ] {
+            assert_eq!(
+                Endpoint::parse(url),
+                Err(ConfigError::InvalidEndpoint {
+                    url: url.into(),
+                    reason
+                }),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn settings_are_range_checked() {
+        let base = || Config::for_account(ACCOUNT, creds());
+        assert!(matches!(
+            base().part_size(MIN_PART_SIZE - 1).build(),
+            Err(ConfigError::OutOfRange {
+                setting: "part_size",
+                ..
+            })
+        ));
+        assert!(base().part_size(MAX_SINGLE_UPLOAD).build().is_ok());
+        assert!(matches!(
+            base().concurrency(0).build(),
+            Err(ConfigError::OutOfRange {
+                setting: "concurrency",
+                ..
+            })
+        ));
+        assert!(matches!(
+            base().concurrency(17).build(),
+            Err(ConfigError::OutOfRange {
+                setting: "concurrency",
+                ..
+            })
+        ));
+        assert!(matches!(
+            base().timeout(Duration::ZERO).build(),
+            Err(ConfigError::OutOfRange {
+                setting: "timeout",
+                ..
+            })
+        ));
+        assert!(matches!(
+            base().multipart_threshold(1).build(),
+            Err(ConfigError::OutOfRange {
+                setting: "multipart_threshold",
+                ..
+            })
+        ));
+        let config = base()
+            .timeout(Duration::from_secs(5))
+            .multipart_threshold(8 * MIB)
+            .part_size(8 * MIB)
+            .concurrency(16)
+            .build()
+            .unwrap();
+        assert_eq!(config.part_size(), 8 * MIB);
+        assert_eq!(config.concurrency(), 16);
+    }
+
+    #[test]
+    fn uris_are_path_style_and_exact() {
+        let endpoint = Endpoint::parse("http://127.0.0.1:9000").unwrap();
+        let bucket = BucketName::new("bkt").unwrap();
+        let key = ObjectKey::new("../x y/./z//").unwrap();
+        let uri = endpoint
+            .object_uri(&bucket, &key, Some("uploads="))
+            .unwrap();
+        assert_eq!(
+            uri.to_string(),
+            "http://127.0.0.1:9000/bkt/../x%20y/./z//?uploads="
+        );
+        let uri = endpoint.bucket_uri(&bucket, Some("list-type=2")).unwrap();
+        assert_eq!(uri.to_string(), "http://127.0.0.1:9000/bkt?list-type=2");
+        assert!(matches!(
+            endpoint.bucket_uri(&bucket, Some("bad query")),
+            Err(RequestError::InvalidUri(_))
+        ));
+    }
+
+    #[test]
+    fn jurisdiction_names() {
+        assert_eq!("EU".parse::<Jurisdiction>(), Ok(Jurisdiction::Eu));
+        assert_eq!("us".parse::<Jurisdiction>(), Ok(Jurisdiction::Us));
+        assert_eq!(
+            "mars".parse::<Jurisdiction>(),
+            Err(ConfigError::UnknownJurisdiction("mars".into()))
+        );
+        assert_eq!(Jurisdiction::Fedramp.to_string(), "fedramp");
+    }
+}

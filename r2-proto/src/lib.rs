@@ -1,0 +1,43 @@
+//! # r2-proto
+//!
+//! The sans-IO protocol core of the r2 client for Cloudflare R2's S3 API.
+//!
+//! It turns typed inputs into signed [`http::Request`] values and presigned
+//! URLs. It opens no socket, starts no runtime, reads no clock and draws no
+//! random numbers: time comes in as an argument, and the adapter crates
+//! (`r2-tokio`, `r2-blocking`, `r2-smol`) carry the bytes.
+//!
+//! ```
+//! use r2_proto::{BucketName, Config, Credentials, ObjectKey, PayloadHash};
+//! use time::macros::datetime;
+//!
+//! let credentials = Credentials::new("AKIDEXAMPLE", "secret")?;
+//! let config = Config::for_account("0123456789abcdef0123456789abcdef", credentials).build()?;
+//! let signer = config.signer();
+//!
+//! let uri = config.endpoint().object_uri(
+//!     &BucketName::new("photos")?,
+//!     &ObjectKey::new("2024/May day.jpg")?,
+//!     None,
+//! )?;
+//! let mut request = http::Request::get(uri).body(())?;
+//! signer.sign(&mut request, &PayloadHash::EMPTY, datetime!(2024-05-01 12:00 UTC))?;
+//! assert_eq!(request.uri().path(), "/photos/2024/May%20day.jpg");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod config;
+pub mod credentials;
+pub mod env;
+pub mod error;
+pub mod names;
+pub mod percent;
+pub mod sign;
+
+pub use config::{Config, ConfigBuilder, Endpoint, Jurisdiction};
+pub use credentials::{Credentials, SecretString};
+pub use error::{ConfigError, RequestError, SignError};
+pub use names::{BucketName, ObjectKey};
+pub use sign::{
+    MAX_PRESIGN_EXPIRY, PayloadHash, PresignTarget, PresignedRequest, SignatureTrace, Signer,
+};

@@ -1,0 +1,175 @@
+//! Percent-encoding the way S3's SigV4 wants it.
+//!
+//! Only the RFC 3986 unreserved bytes `A-Z a-z 0-9 - . _ ~` stay literal;
+//! every other byte becomes `%XX` with upper-case hex. Paths keep `/`; query
+//! names and values encode it. Space is `%20`, never `+`.
+
+use std::borrow::Cow;
+
+/// True for the bytes SigV4 never encodes.
+#[inline]
+pub(crate) const fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
+}
+
+#[inline]
+const fn hex_upper(nibble: u8) -> char {
+    (if nibble < 10 {
+        b'0' + nibble
+    } else {
+        b'A' + nibble - 10
+    }) as char
+}
+
+#[inline]
+const fn hex_value(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn encode_into(out: &mut String, input: &[u8], keep_slash: bool) {
+    out.reserve(input.len());
+    for &byte in input {
+        if is_unreserved(byte) || (keep_slash && byte == b'/') {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(hex_upper(byte >> 4));
+            out.push(hex_upper(byte & 0x0f));
+        }
+    }
+}
+
+/// Appends `input` percent-encoded as an S3 object path: every byte but the
+/// unreserved ones and `/` becomes `%XX`.
+pub fn encode_path_into(out: &mut String, input: &str) {
+    encode_into(out, input.as_bytes(), true);
+}
+
+/// Appends `input` percent-encoded as a query name or value (and for any
+/// other single URI component): every byte but the unreserved ones, `/`
+/// included, becomes `%XX`.
+pub fn encode_component_into(out: &mut String, input: &[u8]) {
+    encode_into(out, input, false);
+}
+
+/// Returns `input` encoded as a query name or value.
+pub fn encode_component(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 2);
+    encode_component_into(&mut out, input.as_bytes());
+    out
+}
+
+/// Decodes `%XX` escapes. A `%` that is not followed by two hex digits is kept
+/// as a literal `%`; `+` stays `+` (S3 does not read it as a space).
+pub fn decode(input: &str) -> Cow<'_, [u8]> {
+    let bytes = input.as_bytes();
+    if !bytes.contains(&b'%') {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut iter = bytes.iter().copied();
+    while let Some(byte) = iter.next() {
+        if byte != b'%' {
+            out.push(byte);
+            continue;
+        }
+        let mut lookahead = iter.clone();
+        match (
+            lookahead.next().and_then(hex_value),
+            lookahead.next().and_then(hex_value),
+        ) {
+            (Some(hi), Some(lo)) => {
+                out.push((hi << 4) | lo);
+                iter = lookahead;
+            }
+            _ => out.push(b'%'),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// True if `component` is already in SigV4 canonical form: only unreserved
+/// bytes and `%XX` escapes (upper-case hex) of bytes that must be escaped.
+pub(crate) fn is_canonical_component(component: &str) -> bool {
+    let mut iter = component.bytes();
+    while let Some(byte) = iter.next() {
+        if is_unreserved(byte) {
+            continue;
+        }
+        if byte != b'%' {
+            return false;
+        }
+        let (Some(hi), Some(lo)) = (iter.next(), iter.next()) else {
+            return false;
+        };
+        if hi.is_ascii_lowercase() || lo.is_ascii_lowercase() {
+            return false;
+        }
+        match (hex_value(hi), hex_value(lo)) {
+            (Some(h), Some(l)) if !is_unreserved((h << 4) | l) => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Returns `component` (a raw query name or value) in SigV4 canonical form,
+/// borrowing it when it already is.
+pub(crate) fn canonical_component(component: &str) -> Cow<'_, str> {
+    if is_canonical_component(component) {
+        return Cow::Borrowed(component);
+    }
+    let decoded = decode(component);
+    let mut out = String::with_capacity(decoded.len() + 8);
+    encode_component_into(&mut out, &decoded);
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(input: &str) -> String {
+        let mut out = String::new();
+        encode_path_into(&mut out, input);
+        out
+    }
+
+    #[test]
+    fn path_keeps_slash_and_unreserved() {
+        assert_eq!(path("a/b-c_d.e~f"), "a/b-c_d.e~f");
+        assert_eq!(path("my photo (1).jpg"), "my%20photo%20%281%29.jpg");
+        assert_eq!(path("a+b=c&d?e#f%g"), "a%2Bb%3Dc%26d%3Fe%23f%25g");
+        assert_eq!(path("./../x//"), "./../x//");
+        assert_eq!(path("日"), "%E6%97%A5");
+    }
+
+    #[test]
+    fn component_encodes_slash() {
+        assert_eq!(encode_component("photos/2024/"), "photos%2F2024%2F");
+        assert_eq!(encode_component("a b"), "a%20b");
+    }
+
+    #[test]
+    fn decode_is_lenient_on_bad_escapes() {
+        assert_eq!(&*decode("100%25"), b"100%");
+        assert_eq!(&*decode("%zz%4"), b"%zz%4");
+        assert_eq!(&*decode("%e6%97%a5"), "日".as_bytes());
+        assert_eq!(&*decode("a+b"), b"a+b");
+    }
+
+    #[test]
+    fn canonical_component_rewrites_only_when_needed() {
+        assert!(matches!(canonical_component("abc%2F"), Cow::Borrowed(_)));
+        assert_eq!(canonical_component("abc%2f"), "abc%2F");
+        assert_eq!(canonical_component("%7E"), "~");
+        assert_eq!(canonical_component("a b"), "a%20b");
+        assert_eq!(canonical_component("ሴ"), "%E1%88%B4");
+        assert_eq!(canonical_component("50%"), "50%25");
+    }
+}
