@@ -9,8 +9,9 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::Uri;
-use http::uri::{Authority, Scheme};
+use http::uri::{Authority, PathAndQuery, Scheme};
 
 use crate::credentials::Credentials;
 use crate::error::{ConfigError, RequestError};
@@ -136,15 +137,31 @@ impl Endpoint {
         self.finish_uri(object_path(bucket, key), query)
     }
 
-    fn finish_uri(&self, mut path: String, query: Option<&str>) -> Result<Uri, RequestError> {
+    /// Builds the URI, refusing anything `http::Uri` would not carry verbatim.
+    fn finish_uri(&self, path: String, query: Option<&str>) -> Result<Uri, RequestError> {
+        let mut target = path;
         if let Some(query) = query {
-            path.push('?');
-            path.push_str(query);
+            if !percent::is_sendable_query(query) {
+                return Err(RequestError::InvalidUri(format!(
+                    "query {query:?} must be percent-encoded visible ASCII without '#'"
+                )));
+            }
+            target.push('?');
+            target.push_str(query);
+        }
+        let target = Bytes::from(target);
+        let path_and_query = PathAndQuery::from_maybe_shared(target.clone())
+            .map_err(|e| RequestError::InvalidUri(e.to_string()))?;
+        if path_and_query.as_str().as_bytes() != target {
+            return Err(RequestError::InvalidUri(format!(
+                "{:?} would not be sent exactly as given",
+                String::from_utf8_lossy(&target)
+            )));
         }
         Uri::builder()
             .scheme(self.scheme.clone())
             .authority(self.authority.clone())
-            .path_and_query(path)
+            .path_and_query(path_and_query)
             .build()
             .map_err(|e| RequestError::InvalidUri(e.to_string()))
     }
@@ -630,10 +647,12 @@ mod tests {
         );
         let uri = endpoint.bucket_uri(&bucket, Some("list-type=2")).unwrap();
         assert_eq!(uri.to_string(), "http://127.0.0.1:9000/bkt?list-type=2");
-        assert!(matches!(
-            endpoint.bucket_uri(&bucket, Some("bad query")),
-            Err(RequestError::InvalidUri(_))
-        ));
+        for bad in ["bad query", "a=1#fragment", "ü=1"] {
+            assert!(matches!(
+                endpoint.bucket_uri(&bucket, Some(bad)),
+                Err(RequestError::InvalidUri(_))
+            ));
+        }
     }
 
     #[test]

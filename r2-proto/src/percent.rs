@@ -93,6 +93,12 @@ pub fn decode(input: &str) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// True if `query` can travel as a URI query exactly as written: visible
+/// ASCII without `#` (a `#` would start a fragment and cut the query short).
+pub fn is_sendable_query(query: &str) -> bool {
+    query.bytes().all(|b| b.is_ascii_graphic() && b != b'#')
+}
+
 /// True if `component` is already in SigV4 canonical form: only unreserved
 /// bytes and `%XX` escapes (upper-case hex) of bytes that must be escaped.
 pub(crate) fn is_canonical_component(component: &str) -> bool {
@@ -161,6 +167,15 @@ mod tests {
         assert_eq!(&*decode("%zz%4"), b"%zz%4");
         assert_eq!(&*decode("%e6%97%a5"), "日".as_bytes());
         assert_eq!(&*decode("a+b"), b"a+b");
+    }
+
+    #[test]
+    fn sendable_queries() {
+        assert!(is_sendable_query("list-type=2&prefix=a%20b%23c"));
+        assert!(is_sendable_query(""));
+        assert!(!is_sendable_query("a=1#frag"));
+        assert!(!is_sendable_query("a=b c"));
+        assert!(!is_sendable_query("a=é"));
     }
 
     #[test]

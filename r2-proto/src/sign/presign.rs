@@ -20,7 +20,7 @@ use super::hex::{self, ascii};
 use super::timestamp::AmzDate;
 use super::{SignatureTrace, Signer};
 use crate::config::{Endpoint, bucket_path, object_path};
-use crate::error::SignError;
+use crate::error::{RequestError, SignError};
 use crate::names::{BucketName, ObjectKey};
 use crate::percent;
 
@@ -89,11 +89,16 @@ impl<'a> PresignTarget<'a> {
     }
 
     /// Sets the operation's query string, already percent-encoded
-    /// (for example `partNumber=1&uploadId=...`).
-    #[must_use]
-    pub fn query(mut self, encoded: impl Into<String>) -> Self {
-        self.query = Some(encoded.into());
-        self
+    /// (for example `partNumber=1&uploadId=...`): visible ASCII without `#`.
+    pub fn query(mut self, encoded: impl Into<String>) -> Result<Self, RequestError> {
+        let encoded = encoded.into();
+        if !percent::is_sendable_query(&encoded) {
+            return Err(RequestError::InvalidUri(format!(
+                "query {encoded:?} must be percent-encoded visible ASCII without '#'"
+            )));
+        }
+        self.query = Some(encoded);
+        Ok(self)
     }
 
     /// Adds a header to bind into the signature; the URL's user must send it.
@@ -505,6 +510,7 @@ mod tests {
         let key = ObjectKey::new("a b/./c").unwrap();
         let target = PresignTarget::object(Method::PUT, &endpoint, &bucket, &key)
             .query("partNumber=2&uploadId=u%2Fv")
+            .unwrap()
             .header(
                 http::header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain"),
@@ -529,7 +535,13 @@ mod tests {
         ));
         assert_eq!(by_target.headers(), by_request.headers());
 
-        let listing = PresignTarget::bucket(Method::GET, &endpoint, &bucket).query("list-type=2");
+        let listing = PresignTarget::bucket(Method::GET, &endpoint, &bucket)
+            .query("list-type=2")
+            .unwrap();
+        assert!(matches!(
+            PresignTarget::bucket(Method::GET, &endpoint, &bucket).query("a=1#cut"),
+            Err(RequestError::InvalidUri(_))
+        ));
         let url = signer()
             .presign_target(&listing, Duration::from_secs(60), NOW)
             .unwrap();
