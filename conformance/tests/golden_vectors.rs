@@ -1,6 +1,13 @@
 //! r2's signer against the shipped golden vectors, and the runner's ability
 //! to notice when a value is wrong.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use conformance::shipped_vectors;
 use conformance::sigv4_suite::{SuiteCase, case_dirs};
 use conformance::vector_file::{Auth, LoadError, Outcome, VectorFile, check_case};

@@ -1,5 +1,12 @@
 //! Invariants of the signer, over generated inputs.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, Request};

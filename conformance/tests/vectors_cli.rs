@@ -1,5 +1,12 @@
 //! The `vectors` binary: output lines and exit status.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

@@ -1,5 +1,6 @@
-//! Replays every stored corpus input through its target's body, on stable,
-//! so an input that once crashed stays a regression test.
+//! Replays the seeds, the crash regressions and any local corpus through
+//! each target's body, on stable, so an input that once crashed stays a
+//! regression test.
 
 use std::path::Path;
 
@@ -7,7 +8,7 @@ use arbitrary::{Arbitrary, Unstructured};
 
 fn inputs(target: &str) -> Vec<Vec<u8>> {
     let mut found = Vec::new();
-    for dir in ["corpus", "regressions"] {
+    for dir in ["seeds", "regressions", "corpus"] {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(target);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
