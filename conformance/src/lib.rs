@@ -10,6 +10,7 @@
 //! - the `vectors` binary: `cargo run -p conformance --bin vectors -- PATH...`.
 
 pub mod mismatch;
+pub mod request;
 pub mod sigv4_suite;
 pub mod timestamp;
 pub mod vector_file;

@@ -9,10 +9,11 @@
 
 use std::path::{Path, PathBuf};
 
-use http::{HeaderName, HeaderValue, Method, Request};
+use http::Request;
 use r2_proto::{Credentials, PayloadHash, Signer, percent};
 
 use crate::mismatch::{Mismatch, compare};
+use crate::request::{authorization, build_request};
 use crate::timestamp::parse_amz_date;
 
 const ACCESS_KEY_ID: &str = "AKIDEXAMPLE";
@@ -95,12 +96,11 @@ impl SuiteCase {
         signer
             .sign(&mut request, &payload, now)
             .map_err(|e| Mismatch::new("sign", "a signed request", e.to_string()))?;
-        let authorization = request
-            .headers()
-            .get(http::header::AUTHORIZATION)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .unwrap_or_default();
-        compare("authorization", &self.authorization, &authorization)
+        compare(
+            "authorization",
+            &self.authorization,
+            &authorization(&request),
+        )
     }
 }
 
@@ -196,20 +196,6 @@ impl ParsedRequest {
                 }
             }
         }
-        let method = Method::from_bytes(self.method.as_bytes())
-            .map_err(|e| Mismatch::new("request.method", &self.method, e.to_string()))?;
-        let mut request = Request::builder()
-            .method(method)
-            .uri(uri.as_str())
-            .body(())
-            .map_err(|e| Mismatch::new("request.target", &self.target, e.to_string()))?;
-        for (name, value) in &self.headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| Mismatch::new("request.headers", name, e.to_string()))?;
-            let value = HeaderValue::from_str(value)
-                .map_err(|e| Mismatch::new("request.headers", value, e.to_string()))?;
-            request.headers_mut().append(name, value);
-        }
-        Ok(request)
+        build_request(&self.method, &uri, "request.target", &self.headers)
     }
 }

@@ -13,12 +13,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine;
-use http::{HeaderName, HeaderValue, Method, Request};
+use http::Request;
 use r2_proto::{Credentials, PayloadHash, Signer};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::mismatch::{Mismatch, compare};
+use crate::request::{authorization, build_request, header_pairs};
 use crate::timestamp::parse_amz_date;
 
 /// The format name a vector file must declare.
@@ -269,21 +270,7 @@ fn body_of(request: &CaseRequest) -> Result<Vec<u8>, Mismatch> {
 
 fn request_for(case: &Case) -> Result<Request<()>, Mismatch> {
     let input = &case.request;
-    let method = Method::from_bytes(input.method.as_bytes())
-        .map_err(|e| Mismatch::new("request.method", &input.method, e.to_string()))?;
-    let mut request = Request::builder()
-        .method(method)
-        .uri(input.url.as_str())
-        .body(())
-        .map_err(|e| Mismatch::new("request.url", &input.url, e.to_string()))?;
-    for (name, value) in &input.headers {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|e| Mismatch::new("request.headers", name, e.to_string()))?;
-        let value = HeaderValue::from_str(value)
-            .map_err(|e| Mismatch::new("request.headers", value, e.to_string()))?;
-        request.headers_mut().append(name, value);
-    }
-    Ok(request)
+    build_request(&input.method, &input.url, "request.url", &input.headers)
 }
 
 fn check_trace(expected: &Expected, trace: &r2_proto::SignatureTrace) -> Result<(), Mismatch> {
@@ -320,30 +307,15 @@ fn check_header_case(
     signer
         .sign(&mut request, payload, now)
         .map_err(|e| Mismatch::new("sign", "a signed request", e.to_string()))?;
-    let authorization = request
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .unwrap_or_default();
     compare(
         "authorization",
         expected.authorization.as_deref().unwrap_or_default(),
-        &authorization,
+        &authorization(&request),
     )?;
-    let emitted: Vec<(String, String)> = request
-        .headers()
-        .iter()
-        .map(|(n, v)| {
-            (
-                n.to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
     compare(
         "headers_out",
         &header_list(expected.headers_out.as_deref().unwrap_or_default()),
-        &header_list(&emitted),
+        &header_list(&header_pairs(request.headers())),
     )
 }
 
@@ -370,20 +342,10 @@ fn check_presign_case(
             presigned.url(),
         ));
     }
-    let to_send: Vec<(String, String)> = presigned
-        .headers()
-        .iter()
-        .map(|(n, v)| {
-            (
-                n.to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
     compare(
         "headers_to_send",
         &header_list(expected.headers_to_send.as_deref().unwrap_or_default()),
-        &header_list(&to_send),
+        &header_list(&header_pairs(presigned.headers())),
     )
 }
 

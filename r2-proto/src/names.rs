@@ -194,6 +194,27 @@ mod tests {
     }
 
     #[test]
+    fn conversions_and_formatting() {
+        let bucket = BucketName::try_from("photos").unwrap();
+        assert_eq!(
+            BucketName::try_from(String::from("photos")),
+            Ok(bucket.clone())
+        );
+        assert_eq!(bucket.as_str(), "photos");
+        assert_eq!(format!("{bucket} {bucket:?}"), "photos \"photos\"");
+        assert!(BucketName::try_from("x").is_err());
+
+        let key = ObjectKey::try_from("a \"b\"").unwrap();
+        assert_eq!(
+            ObjectKey::try_from(String::from("a \"b\"")),
+            Ok(key.clone())
+        );
+        assert_eq!(key.as_str(), "a \"b\"");
+        assert_eq!(format!("{key} {key:?}"), "a \"b\" \"a \\\"b\\\"\"");
+        assert!(ObjectKey::try_from(String::new()).is_err());
+    }
+
+    #[test]
     fn keys_are_not_normalised() {
         let key = ObjectKey::new("a/./b/../c//d/").unwrap();
         assert_eq!(key.encoded(), "a/./b/../c//d/");

@@ -231,8 +231,19 @@ impl Clone for Signer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The signer of the botocore vectors: the AWS documentation's example key, region `auto`.
+    pub(crate) fn example_signer() -> Signer {
+        Signer::new(
+            Credentials::new(
+                "AKIAIOSFODNN7EXAMPLE",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            )
+            .unwrap(),
+        )
+    }
 
     #[test]
     fn payload_hash_forms() {

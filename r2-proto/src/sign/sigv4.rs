@@ -226,15 +226,7 @@ mod tests {
 
     const NOW: OffsetDateTime = datetime!(2024-05-01 12:34:56 UTC);
 
-    fn signer() -> Signer {
-        Signer::new(
-            Credentials::new(
-                "AKIAIOSFODNN7EXAMPLE",
-                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            )
-            .unwrap(),
-        )
-    }
+    use crate::sign::tests::example_signer as signer;
 
     fn get(uri: &str) -> Request<()> {
         Request::get(uri).body(()).unwrap()
