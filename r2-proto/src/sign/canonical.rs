@@ -198,14 +198,9 @@ impl<'a> CanonicalHeaders<'a> {
 
     /// Writes the `SignedHeaders` list: names joined with `;`.
     pub(crate) fn write_names<S: Sink>(&self, sink: &mut S) {
-        self.write_names_separated(sink, b";");
-    }
-
-    /// Writes the header names joined with `separator`.
-    fn write_names_separated<S: Sink>(&self, sink: &mut S, separator: &[u8]) {
         for (i, (name, _)) in self.entries.iter().enumerate() {
             if i > 0 {
-                sink.put(separator);
+                sink.put(b";");
             }
             sink.put(name.as_bytes());
         }
@@ -303,28 +298,21 @@ impl<'a> CanonicalQuery<'a> {
         } else {
             raw.split('&').count()
         };
-        let mut this = Self {
-            params: Vec::with_capacity(pairs + extra),
-        };
-        this.extend(raw);
-        this
+        let mut params = Vec::with_capacity(pairs + extra);
+        for pair in raw.split('&').filter(|pair| !pair.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            params.push((
+                percent::canonical_component(name),
+                percent::canonical_component(value),
+            ));
+        }
+        Self { params }
     }
 
     /// Adds a parameter whose name and value are already in canonical encoding.
     pub(crate) fn push_canonical(&mut self, name: &'a str, value: &'a str) {
         self.params
             .push((Cow::Borrowed(name), Cow::Borrowed(value)));
-    }
-
-    /// Adds the parameters of another raw query string.
-    fn extend(&mut self, raw: &'a str) {
-        for pair in raw.split('&').filter(|pair| !pair.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            self.params.push((
-                percent::canonical_component(name),
-                percent::canonical_component(value),
-            ));
-        }
     }
 
     /// Sorts by name, then value, as SigV4 requires.
