@@ -113,7 +113,7 @@ impl Endpoint {
         bucket: &BucketName,
         query: Option<&str>,
     ) -> Result<Uri, RequestError> {
-        self.finish_uri(bucket_path(bucket), query)
+        self.uri(bucket_path(bucket), query)
     }
 
     /// The path-style URI of an object, `/<bucket>/<encoded key>`, with an
@@ -134,11 +134,12 @@ impl Endpoint {
         key: &ObjectKey,
         query: Option<&str>,
     ) -> Result<Uri, RequestError> {
-        self.finish_uri(object_path(bucket, key), query)
+        self.uri(object_path(bucket, key), query)
     }
 
-    /// Builds the URI, refusing anything `http::Uri` would not carry verbatim.
-    fn finish_uri(&self, path: String, query: Option<&str>) -> Result<Uri, RequestError> {
+    /// The URI of an encoded `path` and `query` on this endpoint, refusing
+    /// anything `http::Uri` would not carry verbatim.
+    pub(crate) fn uri(&self, path: String, query: Option<&str>) -> Result<Uri, RequestError> {
         let mut target = path;
         if let Some(query) = query {
             if !percent::is_sendable_query(query) {

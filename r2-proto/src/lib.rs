@@ -28,15 +28,20 @@
 
 pub mod config;
 pub mod credentials;
+pub mod dates;
 pub mod env;
 pub mod error;
+pub mod model;
 pub mod names;
+pub mod ops;
 pub mod percent;
+mod response_headers;
 pub mod sign;
+mod xml;
 
 pub use config::{Config, ConfigBuilder, Endpoint, Jurisdiction};
 pub use credentials::{Credentials, SecretString};
-pub use error::{ConfigError, RequestError, SignError};
+pub use error::{ConfigError, R2Error, RequestError, SignError};
 pub use names::{BucketName, ObjectKey};
 pub use sign::{
     MAX_PRESIGN_EXPIRY, PayloadHash, PresignTarget, PresignedRequest, SignatureTrace, Signer,

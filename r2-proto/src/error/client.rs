@@ -88,6 +88,56 @@ pub enum RequestError {
     /// The request URI could not be built.
     #[error("invalid request URI: {0}")]
     InvalidUri(String),
+    /// A byte range is empty or inverted.
+    #[error("invalid byte range: {0}")]
+    InvalidRange(String),
+    /// A header value cannot travel in HTTP (control characters, non-ASCII).
+    #[error("the value of header {0} cannot be sent in HTTP")]
+    InvalidHeaderValue(String),
+    /// A user metadata name is not an ASCII token.
+    #[error("invalid metadata name {0:?}: use ASCII letters, digits and !#$%&'*+-.^_`|~")]
+    InvalidMetadataName(String),
+    /// User metadata is over the size limit.
+    #[error("user metadata holds {bytes} bytes; the limit is {limit}")]
+    MetadataTooLarge {
+        /// Bytes of names and values.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A checksum algorithm or type the operation (or R2) does not take.
+    #[error("unsupported checksum: {0}")]
+    UnsupportedChecksum(String),
+    /// A storage class R2 does not have.
+    #[error("storage class {0:?} is not available on R2 (use STANDARD or STANDARD_IA)")]
+    UnsupportedStorageClass(String),
+    /// A single upload over the size limit.
+    #[error("{bytes} bytes is more than one upload may hold ({limit}); use multipart")]
+    TooLarge {
+        /// Bytes to upload.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A request parameter outside its range.
+    #[error("{parameter} must be {expected}, got {got}")]
+    OutOfRange {
+        /// The parameter.
+        parameter: &'static str,
+        /// The allowed range, in words.
+        expected: &'static str,
+        /// The rejected value, rendered.
+        got: String,
+    },
+    /// A CompleteMultipartUpload part list that S3 would refuse.
+    #[error("invalid part list: {0}")]
+    InvalidPartList(String),
+    /// Options that contradict each other.
+    #[error("conflicting options: {0}")]
+    ConflictingOptions(String),
+    /// An empty multipart upload id.
+    #[error("the upload id is empty")]
+    EmptyUploadId,
 }
 
 /// A request could not be signed or presigned.

@@ -1,0 +1,16 @@
+//! The values operations take and return: ETags, ranges, checksums,
+//! metadata, storage classes.
+
+mod checksum;
+mod etag;
+mod metadata;
+mod object_metadata;
+mod range;
+mod storage_class;
+
+pub use checksum::{Checksum, ChecksumAlgorithm, ChecksumType, Checksums, Integrity};
+pub use etag::ETag;
+pub use metadata::{MAX_METADATA_BYTES, METADATA_PREFIX, Metadata};
+pub use object_metadata::ObjectMetadata;
+pub use range::{ByteRange, ContentRange};
+pub use storage_class::{MetadataDirective, StorageClass};

@@ -1,0 +1,187 @@
+//! GetBucketLifecycleConfiguration: read a bucket's lifecycle rules.
+//!
+//! Read-only lifecycle awareness: r2 reads the rules (for example to warn
+//! that unfinished multipart uploads are aborted after N days) and never
+//! writes them.
+
+use bytes::Bytes;
+use http::{Method, Response};
+use time::OffsetDateTime;
+
+use super::builder::RequestBuilder;
+use super::document::Document;
+use super::{Operation, OperationName, PreparedRequest};
+use crate::config::Endpoint;
+use crate::error::{BucketError, ErrorContext, R2Error};
+use crate::model::StorageClass;
+use crate::names::BucketName;
+
+/// When a rule acts: after a number of days, or on a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifecycleExpiration {
+    /// Days after the object's creation.
+    Days(u32),
+    /// On this date.
+    Date(OffsetDateTime),
+}
+
+/// A transition to another storage class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LifecycleTransition {
+    /// When.
+    pub when: Option<LifecycleExpiration>,
+    /// To which class (`STANDARD_IA` on R2).
+    pub storage_class: Option<StorageClass>,
+}
+
+/// One lifecycle rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LifecycleRule {
+    /// The rule's id.
+    pub id: Option<String>,
+    /// True when `Status` is `Enabled`.
+    pub enabled: bool,
+    /// The key prefix the rule applies to (`None` or empty: every key).
+    pub prefix: Option<String>,
+    /// When objects are deleted.
+    pub expiration: Option<LifecycleExpiration>,
+    /// Days after which unfinished multipart uploads are aborted.
+    pub abort_incomplete_multipart_upload_days: Option<u32>,
+    /// Storage class transitions.
+    pub transitions: Vec<LifecycleTransition>,
+}
+
+/// Reads the lifecycle rules of a bucket. A bucket without rules
+/// (`NoSuchLifecycleConfiguration`) gives an empty list, not an error.
+///
+/// ```
+/// use r2_proto::ops::{GetBucketLifecycleConfiguration, LifecycleExpiration, Operation};
+/// use r2_proto::BucketName;
+///
+/// let get = GetBucketLifecycleConfiguration::new(BucketName::new("logs")?);
+/// let body = "<LifecycleConfiguration><Rule><ID>expire</ID><Status>Enabled</Status>\
+///             <Filter><Prefix>tmp/</Prefix></Filter><Expiration><Days>30</Days></Expiration></Rule>\
+///             </LifecycleConfiguration>";
+/// let response = http::Response::builder().status(200).body(bytes::Bytes::from(body))?;
+/// let rules = get.parse(&response)?;
+/// assert_eq!(rules[0].prefix.as_deref(), Some("tmp/"));
+/// assert_eq!(rules[0].expiration, Some(LifecycleExpiration::Days(30)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetBucketLifecycleConfiguration {
+    bucket: BucketName,
+}
+
+impl GetBucketLifecycleConfiguration {
+    /// Reads the rules of `bucket`.
+    pub fn new(bucket: BucketName) -> Self {
+        Self { bucket }
+    }
+}
+
+fn read_when(
+    doc: &mut Document<'_>,
+) -> Result<(Option<LifecycleExpiration>, Option<StorageClass>), R2Error> {
+    let (mut when, mut class) = (None, None);
+    while let Some(field) = doc.next()? {
+        match field.name() {
+            b"Days" => when = Some(LifecycleExpiration::Days(doc.number(field, "Days")?)),
+            b"Date" => when = Some(LifecycleExpiration::Date(doc.date(field, "Date")?)),
+            b"StorageClass" => class = Some(StorageClass::parse(&doc.text(field)?)),
+            _ => doc.skip(field)?,
+        }
+    }
+    Ok((when, class))
+}
+
+/// Reads a `<Filter>` (or its `<And>`) for the prefix.
+fn read_filter(doc: &mut Document<'_>) -> Result<Option<String>, R2Error> {
+    let mut prefix = None;
+    while let Some(field) = doc.next()? {
+        match field.name() {
+            b"Prefix" => prefix = Some(doc.string(field)?),
+            b"And" => prefix = read_filter(doc)?.or(prefix),
+            _ => doc.skip(field)?,
+        }
+    }
+    Ok(prefix)
+}
+
+fn read_rule(doc: &mut Document<'_>) -> Result<LifecycleRule, R2Error> {
+    let mut rule = LifecycleRule {
+        id: None,
+        enabled: false,
+        prefix: None,
+        expiration: None,
+        abort_incomplete_multipart_upload_days: None,
+        transitions: Vec::new(),
+    };
+    while let Some(field) = doc.next()? {
+        match field.name() {
+            b"ID" => rule.id = Some(doc.string(field)?),
+            b"Status" => rule.enabled = doc.text(field)?.trim() == "Enabled",
+            b"Prefix" => rule.prefix = Some(doc.string(field)?),
+            b"Filter" => rule.prefix = read_filter(doc)?.or(rule.prefix.take()),
+            b"Expiration" => rule.expiration = read_when(doc)?.0,
+            b"Transition" => {
+                let (when, storage_class) = read_when(doc)?;
+                rule.transitions.push(LifecycleTransition {
+                    when,
+                    storage_class,
+                });
+            }
+            b"AbortIncompleteMultipartUpload" => {
+                while let Some(inner) = doc.next()? {
+                    match inner.name() {
+                        b"DaysAfterInitiation" => {
+                            rule.abort_incomplete_multipart_upload_days =
+                                Some(doc.number(inner, "DaysAfterInitiation")?);
+                        }
+                        _ => doc.skip(inner)?,
+                    }
+                }
+            }
+            _ => doc.skip(field)?,
+        }
+    }
+    Ok(rule)
+}
+
+impl Operation for GetBucketLifecycleConfiguration {
+    type Output = Vec<LifecycleRule>;
+    const NAME: OperationName = OperationName::GetBucketLifecycleConfiguration;
+
+    fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
+        let mut builder = RequestBuilder::bucket(Self::NAME, Method::GET, &self.bucket);
+        builder.subresource("lifecycle");
+        builder.build(endpoint)
+    }
+
+    fn parse(&self, response: &Response<Bytes>) -> Result<Vec<LifecycleRule>, R2Error> {
+        let context = ErrorContext {
+            operation: Self::NAME,
+            bucket: Some(self.bucket.as_str()),
+            key: None,
+            upload_id: None,
+        };
+        let mut doc = match Document::open(&context, response, &["LifecycleConfiguration"]) {
+            Ok(doc) => doc,
+            Err(R2Error::Bucket(BucketError::NoSuchLifecycleConfiguration(_))) => {
+                return Ok(Vec::new());
+            }
+            Err(e) => return Err(e),
+        };
+        let mut rules = Vec::new();
+        while let Some(child) = doc.next()? {
+            match child.name() {
+                b"Rule" => rules.push(read_rule(&mut doc)?),
+                _ => doc.skip(child)?,
+            }
+        }
+        doc.finish()?;
+        Ok(rules)
+    }
+}

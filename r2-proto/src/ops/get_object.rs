@@ -1,0 +1,207 @@
+//! GetObject: read an object, whole or a byte range, optionally conditional.
+
+use bytes::Bytes;
+use http::header::RANGE;
+use http::{HeaderMap, Method, Response, StatusCode};
+
+use super::builder::RequestBuilder;
+use super::document::check_status;
+use super::preconditions::{Preconditions, precondition_setters};
+use super::{Operation, OperationName, PreparedRequest};
+use crate::config::Endpoint;
+use crate::error::{ErrorContext, R2Error, RequestError, TransferError, error_from_response};
+use crate::model::{ByteRange, ObjectMetadata};
+use crate::names::{BucketName, ObjectKey};
+use crate::response_headers::ResponseHeaders;
+
+/// Reads an object.
+///
+/// A failed condition is an error: `If-None-Match`/`If-Modified-Since` →
+/// [`ObjectError::NotModified`](crate::error::ObjectError::NotModified) (304),
+/// `If-Match`/`If-Unmodified-Since` →
+/// [`ObjectError::PreconditionFailed`](crate::error::ObjectError::PreconditionFailed) (412),
+/// a range outside the object →
+/// [`ObjectError::InvalidRange`](crate::error::ObjectError::InvalidRange) (416).
+///
+/// ```
+/// use r2_proto::model::ByteRange;
+/// use r2_proto::ops::{GetObject, Operation};
+/// use r2_proto::{BucketName, Endpoint, ObjectKey};
+///
+/// let get = GetObject::new(BucketName::new("videos")?, ObjectKey::new("clip.mp4")?)
+///     .range(ByteRange::inclusive(0, 1023)?)
+///     .if_match("\"9b2cf535f27731c974343645a3985328\"")
+///     .response_content_disposition("attachment; filename=\"clip.mp4\"");
+/// let prepared = get.to_request(&Endpoint::parse("https://example.com")?)?;
+/// assert_eq!(prepared.headers()["range"], "bytes=0-1023");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct GetObject {
+    bucket: BucketName,
+    key: ObjectKey,
+    range: Option<ByteRange>,
+    part_number: Option<u32>,
+    preconditions: Preconditions,
+    overrides: Vec<(&'static str, String)>,
+}
+
+/// What GetObject returns when the whole body is in hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GetObjectOutput {
+    /// The object's metadata.
+    pub metadata: ObjectMetadata,
+    /// The body (the range, for ranged reads).
+    pub body: Bytes,
+}
+
+impl GetObject {
+    /// Reads `key` from `bucket`.
+    pub fn new(bucket: BucketName, key: ObjectKey) -> Self {
+        Self {
+            bucket,
+            key,
+            range: None,
+            part_number: None,
+            preconditions: Preconditions::default(),
+            overrides: Vec::new(),
+        }
+    }
+
+    /// Reads only `range` (`Range: bytes=…`).
+    #[must_use]
+    pub fn range(mut self, range: ByteRange) -> Self {
+        self.range = Some(range);
+        self
+    }
+
+    /// Reads only part `number` (1..=10000) of a multipart object.
+    #[must_use]
+    pub fn part_number(mut self, number: u32) -> Self {
+        self.part_number = Some(number);
+        self
+    }
+
+    precondition_setters!();
+
+    fn with_override(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.overrides.retain(|(n, _)| *n != name);
+        self.overrides.push((name, value.into()));
+        self
+    }
+
+    /// Answers with this `Content-Type` (`response-content-type`).
+    #[must_use]
+    pub fn response_content_type(self, value: impl Into<String>) -> Self {
+        self.with_override("response-content-type", value)
+    }
+
+    /// Answers with this `Content-Disposition` (`response-content-disposition`).
+    #[must_use]
+    pub fn response_content_disposition(self, value: impl Into<String>) -> Self {
+        self.with_override("response-content-disposition", value)
+    }
+
+    /// Answers with this `Content-Encoding` (`response-content-encoding`).
+    #[must_use]
+    pub fn response_content_encoding(self, value: impl Into<String>) -> Self {
+        self.with_override("response-content-encoding", value)
+    }
+
+    /// Answers with this `Content-Language` (`response-content-language`).
+    #[must_use]
+    pub fn response_content_language(self, value: impl Into<String>) -> Self {
+        self.with_override("response-content-language", value)
+    }
+
+    /// Answers with this `Cache-Control` (`response-cache-control`).
+    #[must_use]
+    pub fn response_cache_control(self, value: impl Into<String>) -> Self {
+        self.with_override("response-cache-control", value)
+    }
+
+    /// Answers with this `Expires` (`response-expires`).
+    #[must_use]
+    pub fn response_expires(self, value: impl Into<String>) -> Self {
+        self.with_override("response-expires", value)
+    }
+
+    /// The bucket.
+    pub fn bucket(&self) -> &BucketName {
+        &self.bucket
+    }
+
+    /// The key.
+    pub fn key(&self) -> &ObjectKey {
+        &self.key
+    }
+
+    fn context(&self) -> ErrorContext<'_> {
+        ErrorContext {
+            operation: Self::NAME,
+            bucket: Some(self.bucket.as_str()),
+            key: Some(self.key.as_str()),
+            upload_id: None,
+        }
+    }
+
+    /// For adapters that stream the body: the metadata of a response from its
+    /// status and headers alone. For a failure status pass the error body to
+    /// [`parse`](Operation::parse) when it can be read; without it the error
+    /// is derived from the status.
+    pub fn parse_metadata(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+    ) -> Result<ObjectMetadata, R2Error> {
+        if !status.is_success() {
+            return Err(error_from_response(&self.context(), status, headers, b""));
+        }
+        ObjectMetadata::from_headers(ResponseHeaders::new(headers, Self::NAME))
+    }
+}
+
+impl Operation for GetObject {
+    type Output = GetObjectOutput;
+    const NAME: OperationName = OperationName::GetObject;
+
+    fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
+        let mut builder = RequestBuilder::object(Self::NAME, Method::GET, &self.bucket, &self.key);
+        if let Some(number) = self.part_number {
+            if !(1..=10_000).contains(&number) {
+                return Err(RequestError::OutOfRange {
+                    parameter: "partNumber",
+                    expected: "1 ..= 10000",
+                    got: number.to_string(),
+                }
+                .into());
+            }
+            builder.query("partNumber", &number.to_string());
+        }
+        for (name, value) in &self.overrides {
+            builder.query(name, value);
+        }
+        builder.header_opt(RANGE, self.range.map(|r| r.to_string()).as_deref())?;
+        self.preconditions.write(&mut builder)?;
+        builder.build(endpoint)
+    }
+
+    /// Reads a response whose whole body is in hand, checking the body's
+    /// length against `Content-Length`.
+    fn parse(&self, response: &Response<Bytes>) -> Result<GetObjectOutput, R2Error> {
+        check_status(&self.context(), response)?;
+        let metadata =
+            ObjectMetadata::from_headers(ResponseHeaders::new(response.headers(), Self::NAME))?;
+        let received = response.body().len() as u64;
+        if let Some(expected) = metadata.content_length
+            && expected != received
+        {
+            return Err(TransferError::IncompleteBody { expected, received }.into());
+        }
+        Ok(GetObjectOutput {
+            metadata,
+            body: response.body().clone(),
+        })
+    }
+}

@@ -1,0 +1,105 @@
+//! HeadObject: an object's metadata without its body.
+
+use bytes::Bytes;
+use http::{Method, Response};
+
+use super::builder::RequestBuilder;
+use super::document::check_status;
+use super::preconditions::{Preconditions, precondition_setters};
+use super::{Operation, OperationName, PreparedRequest};
+use crate::config::Endpoint;
+use crate::error::{ErrorContext, R2Error, RequestError};
+use crate::model::ObjectMetadata;
+use crate::names::{BucketName, ObjectKey};
+use crate::response_headers::ResponseHeaders;
+
+/// Reads an object's metadata. Errors of HEAD have no body, so they are
+/// mapped from the status: 404 → `NoSuchKey` (or the bucket is missing),
+/// 304 → `NotModified`, 412 → `PreconditionFailed`, 403 → `AccessDenied`.
+///
+/// ```
+/// use r2_proto::ops::{HeadObject, Operation};
+/// use r2_proto::{BucketName, Endpoint, ObjectKey};
+///
+/// let head = HeadObject::new(BucketName::new("docs")?, ObjectKey::new("a.pdf")?);
+/// let response = http::Response::builder()
+///     .status(200)
+///     .header("content-length", "1024")
+///     .header("x-amz-meta-author", "Ada")
+///     .body(bytes::Bytes::new())?;
+/// let metadata = head.parse(&response)?;
+/// assert_eq!(metadata.content_length, Some(1024));
+/// assert_eq!(metadata.metadata.get("author"), Some("Ada"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct HeadObject {
+    bucket: BucketName,
+    key: ObjectKey,
+    part_number: Option<u32>,
+    preconditions: Preconditions,
+}
+
+impl HeadObject {
+    /// Reads the metadata of `key` in `bucket`.
+    pub fn new(bucket: BucketName, key: ObjectKey) -> Self {
+        Self {
+            bucket,
+            key,
+            part_number: None,
+            preconditions: Preconditions::default(),
+        }
+    }
+
+    /// Reads the metadata of part `number` (1..=10000) of a multipart object.
+    #[must_use]
+    pub fn part_number(mut self, number: u32) -> Self {
+        self.part_number = Some(number);
+        self
+    }
+
+    precondition_setters!();
+
+    /// The bucket.
+    pub fn bucket(&self) -> &BucketName {
+        &self.bucket
+    }
+
+    /// The key.
+    pub fn key(&self) -> &ObjectKey {
+        &self.key
+    }
+}
+
+impl Operation for HeadObject {
+    type Output = ObjectMetadata;
+    const NAME: OperationName = OperationName::HeadObject;
+
+    fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
+        let mut builder = RequestBuilder::object(Self::NAME, Method::HEAD, &self.bucket, &self.key);
+        if let Some(number) = self.part_number {
+            if !(1..=10_000).contains(&number) {
+                return Err(RequestError::OutOfRange {
+                    parameter: "partNumber",
+                    expected: "1 ..= 10000",
+                    got: number.to_string(),
+                }
+                .into());
+            }
+            builder.query("partNumber", &number.to_string());
+        }
+        self.preconditions.write(&mut builder)?;
+        builder.build(endpoint)
+    }
+
+    fn parse(&self, response: &Response<Bytes>) -> Result<ObjectMetadata, R2Error> {
+        let context = ErrorContext {
+            operation: Self::NAME,
+            bucket: Some(self.bucket.as_str()),
+            key: Some(self.key.as_str()),
+            upload_id: None,
+        };
+        check_status(&context, response)?;
+        ObjectMetadata::from_headers(ResponseHeaders::new(response.headers(), Self::NAME))
+    }
+}

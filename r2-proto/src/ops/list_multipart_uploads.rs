@@ -1,0 +1,249 @@
+//! ListMultipartUploads: uploads started and not completed or aborted, to
+//! find and clean up abandoned ones.
+
+use bytes::Bytes;
+use http::{Method, Response};
+use time::OffsetDateTime;
+
+use super::builder::RequestBuilder;
+use super::document::Document;
+use super::list_objects_v2::{read_common_prefix, url_decode};
+use super::{Operation, OperationName, PreparedRequest};
+use crate::config::Endpoint;
+use crate::error::{ErrorContext, R2Error, RequestError, ResponseError, ResponseProblem};
+use crate::model::StorageClass;
+use crate::names::BucketName;
+
+/// Lists unfinished multipart uploads. Asks for `encoding-type=url` and
+/// decodes keys back.
+///
+/// ```
+/// use r2_proto::ops::{ListMultipartUploads, Operation};
+/// use r2_proto::{BucketName, Endpoint};
+///
+/// let list = ListMultipartUploads::new(BucketName::new("videos")?).prefix("2024/");
+/// let prepared = list.to_request(&Endpoint::parse("https://example.com")?)?;
+/// assert_eq!(prepared.uri().query(), Some("uploads&encoding-type=url&prefix=2024%2F"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListMultipartUploads {
+    bucket: BucketName,
+    prefix: Option<String>,
+    delimiter: Option<String>,
+    key_marker: Option<String>,
+    upload_id_marker: Option<String>,
+    max_uploads: Option<u32>,
+}
+
+/// One unfinished upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MultipartUploadSummary {
+    /// The key being uploaded.
+    pub key: String,
+    /// The upload id.
+    pub upload_id: String,
+    /// When the upload started.
+    pub initiated: Option<OffsetDateTime>,
+    /// Storage class.
+    pub storage_class: Option<StorageClass>,
+}
+
+/// One page of uploads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListMultipartUploadsOutput {
+    /// The uploads on this page.
+    pub uploads: Vec<MultipartUploadSummary>,
+    /// Prefixes rolled up at the delimiter.
+    pub common_prefixes: Vec<String>,
+    /// True when more pages follow.
+    pub is_truncated: bool,
+    /// Key marker of the next page.
+    pub next_key_marker: Option<String>,
+    /// Upload id marker of the next page.
+    pub next_upload_id_marker: Option<String>,
+}
+
+impl ListMultipartUploads {
+    /// Lists the unfinished uploads of `bucket`.
+    pub fn new(bucket: BucketName) -> Self {
+        Self {
+            bucket,
+            prefix: None,
+            delimiter: None,
+            key_marker: None,
+            upload_id_marker: None,
+            max_uploads: None,
+        }
+    }
+
+    /// Only keys starting with `prefix`.
+    #[must_use]
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Rolls keys up into common prefixes at `delimiter`.
+    #[must_use]
+    pub fn delimiter(mut self, delimiter: impl Into<String>) -> Self {
+        self.delimiter = Some(delimiter.into());
+        self
+    }
+
+    /// Continues after this key (and upload id).
+    #[must_use]
+    pub fn markers(
+        mut self,
+        key_marker: impl Into<String>,
+        upload_id_marker: Option<String>,
+    ) -> Self {
+        self.key_marker = Some(key_marker.into());
+        self.upload_id_marker = upload_id_marker;
+        self
+    }
+
+    /// At most `n` uploads per page (1..=1000).
+    #[must_use]
+    pub fn max_uploads(mut self, n: u32) -> Self {
+        self.max_uploads = Some(n);
+        self
+    }
+
+    /// A paginator over every page.
+    pub fn pages(self) -> UploadPages {
+        UploadPages { next: Some(self) }
+    }
+}
+
+fn read_upload(doc: &mut Document<'_>) -> Result<MultipartUploadSummary, R2Error> {
+    let (mut key, mut upload_id, mut initiated, mut storage_class) = (None, None, None, None);
+    while let Some(field) = doc.next()? {
+        match field.name() {
+            b"Key" => key = Some(doc.string(field)?),
+            b"UploadId" => upload_id = Some(doc.string(field)?),
+            b"Initiated" => initiated = Some(doc.date(field, "Initiated")?),
+            b"StorageClass" => storage_class = Some(StorageClass::parse(&doc.text(field)?)),
+            _ => doc.skip(field)?,
+        }
+    }
+    Ok(MultipartUploadSummary {
+        key: key.ok_or_else(|| doc.missing("Key"))?,
+        upload_id: upload_id.ok_or_else(|| doc.missing("UploadId"))?,
+        initiated,
+        storage_class,
+    })
+}
+
+impl Operation for ListMultipartUploads {
+    type Output = ListMultipartUploadsOutput;
+    const NAME: OperationName = OperationName::ListMultipartUploads;
+
+    fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
+        if let Some(n) = self.max_uploads
+            && !(1..=1000).contains(&n)
+        {
+            return Err(RequestError::OutOfRange {
+                parameter: "max-uploads",
+                expected: "1 ..= 1000",
+                got: n.to_string(),
+            }
+            .into());
+        }
+        let mut builder = RequestBuilder::bucket(Self::NAME, Method::GET, &self.bucket);
+        builder.subresource("uploads");
+        builder.query("encoding-type", "url");
+        builder.query_opt("prefix", self.prefix.as_deref());
+        builder.query_opt("delimiter", self.delimiter.as_deref());
+        builder.query_opt("key-marker", self.key_marker.as_deref());
+        builder.query_opt("upload-id-marker", self.upload_id_marker.as_deref());
+        builder.query_opt(
+            "max-uploads",
+            self.max_uploads.map(|n| n.to_string()).as_deref(),
+        );
+        builder.build(endpoint)
+    }
+
+    fn parse(&self, response: &Response<Bytes>) -> Result<ListMultipartUploadsOutput, R2Error> {
+        let context = ErrorContext {
+            operation: Self::NAME,
+            bucket: Some(self.bucket.as_str()),
+            key: None,
+            upload_id: None,
+        };
+        let mut doc = Document::open(&context, response, &["ListMultipartUploadsResult"])?;
+        let mut out = ListMultipartUploadsOutput::default();
+        let mut url_encoded = false;
+        while let Some(child) = doc.next()? {
+            match child.name() {
+                b"Upload" => out.uploads.push(read_upload(&mut doc)?),
+                b"CommonPrefixes" => {
+                    if let Some(prefix) = read_common_prefix(&mut doc)? {
+                        out.common_prefixes.push(prefix);
+                    }
+                }
+                b"IsTruncated" => out.is_truncated = doc.boolean(child, "IsTruncated")?,
+                b"NextKeyMarker" => out.next_key_marker = Some(doc.string(child)?),
+                b"NextUploadIdMarker" => out.next_upload_id_marker = Some(doc.string(child)?),
+                b"EncodingType" => url_encoded = doc.text(child)?.trim() == "url",
+                _ => doc.skip(child)?,
+            }
+        }
+        doc.finish()?;
+        if url_encoded {
+            for upload in &mut out.uploads {
+                upload.key = url_decode(Self::NAME, "Key", &upload.key)?;
+            }
+            for prefix in &mut out.common_prefixes {
+                *prefix = url_decode(Self::NAME, "Prefix", prefix)?;
+            }
+            if let Some(marker) = &mut out.next_key_marker {
+                *marker = url_decode(Self::NAME, "NextKeyMarker", marker)?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Every page of an upload listing, without I/O (see [`ListMultipartUploads::pages`]).
+#[derive(Debug, Clone)]
+pub struct UploadPages {
+    next: Option<ListMultipartUploads>,
+}
+
+impl UploadPages {
+    /// The request for the next page, or `None` when done.
+    pub fn next_request(&self) -> Option<&ListMultipartUploads> {
+        self.next.as_ref()
+    }
+
+    /// Takes the output of the page last requested; refuses a truncated page
+    /// whose markers do not move.
+    pub fn advance(&mut self, output: &ListMultipartUploadsOutput) -> Result<(), R2Error> {
+        let Some(request) = self.next.take() else {
+            return Ok(());
+        };
+        if !output.is_truncated {
+            return Ok(());
+        }
+        let key_marker = output.next_key_marker.clone().filter(|m| !m.is_empty());
+        let moved = key_marker.is_some()
+            && (key_marker != request.key_marker
+                || output.next_upload_id_marker != request.upload_id_marker);
+        match key_marker {
+            Some(marker) if moved => {
+                self.next = Some(request.markers(marker, output.next_upload_id_marker.clone()));
+                Ok(())
+            }
+            _ => Err(ResponseError {
+                operation: OperationName::ListMultipartUploads,
+                problem: ResponseProblem::StuckPagination(
+                    "truncated page whose markers do not move",
+                ),
+            }
+            .into()),
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Every S3 operation r2 performs, one file each.
+//!
+//! An operation is a plain value built with its constructor (required
+//! fields) and builder methods (optional ones). [`Operation::to_request`]
+//! turns it into an unsigned [`PreparedRequest`]; after the adapter has sent
+//! the signed request, [`Operation::parse`] turns the response (status,
+//! headers, body) into the typed output or a typed [`R2Error`]. Nothing here
+//! does I/O.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use r2_proto::ops::{Operation, PutObject};
+//! use r2_proto::{BucketName, Endpoint, ObjectKey};
+//!
+//! let endpoint = Endpoint::parse("https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com")?;
+//! let put = PutObject::new(BucketName::new("photos")?, ObjectKey::new("a.txt")?, "hello")
+//!     .content_type("text/plain")
+//!     .if_none_match_any();
+//! let prepared = put.to_request(&endpoint)?;
+//! assert_eq!(prepared.headers()["if-none-match"], "*");
+//!
+//! // ... sign, send, and read the response into an `http::Response<Bytes>` ...
+//! let response = http::Response::builder()
+//!     .status(200)
+//!     .header("etag", "\"5d41402abc4b2a76b9719d911017c592\"")
+//!     .body(Bytes::new())?;
+//! let output = put.parse(&response)?;
+//! assert_eq!(output.etag.md5_hex(), Some("5d41402abc4b2a76b9719d911017c592"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod attributes;
+mod builder;
+mod document;
+mod header_names;
+mod name;
+mod preconditions;
+mod prepared;
+
+pub mod abort_multipart_upload;
+pub mod complete_multipart_upload;
+pub mod copy_object;
+pub mod create_multipart_upload;
+pub mod delete_object;
+pub mod delete_objects;
+pub mod get_bucket_lifecycle_configuration;
+pub mod get_object;
+pub mod head_object;
+pub mod list_multipart_uploads;
+pub mod list_objects_v2;
+pub mod list_parts;
+pub mod put_object;
+pub mod upload_part;
+pub mod upload_part_copy;
+
+use bytes::Bytes;
+
+pub use abort_multipart_upload::AbortMultipartUpload;
+pub use attributes::ObjectAttributes;
+pub use complete_multipart_upload::{
+    CompleteMultipartUpload, CompleteMultipartUploadOutput, CompletedPart,
+};
+pub use copy_object::{CopyObject, CopyObjectOutput, CopySource};
+pub use create_multipart_upload::{CreateMultipartUpload, CreateMultipartUploadOutput};
+pub use delete_object::DeleteObject;
+pub use delete_objects::{DeleteObjects, DeleteObjectsOutput, DeletedObject, FailedDelete};
+pub use get_bucket_lifecycle_configuration::{
+    GetBucketLifecycleConfiguration, LifecycleExpiration, LifecycleRule, LifecycleTransition,
+};
+pub use get_object::{GetObject, GetObjectOutput};
+pub use head_object::HeadObject;
+pub use list_multipart_uploads::{
+    ListMultipartUploads, ListMultipartUploadsOutput, MultipartUploadSummary, UploadPages,
+};
+pub use list_objects_v2::{ListObjectsV2, ListObjectsV2Output, ListPages, ObjectSummary, Owner};
+pub use list_parts::{ListParts, ListPartsOutput, PartPages, PartSummary};
+pub use name::OperationName;
+pub use preconditions::{IfNoneMatch, Preconditions};
+pub use prepared::{PreparedRequest, RequestBody};
+pub use put_object::{PutObject, PutObjectOutput};
+pub use upload_part::{UploadPart, UploadPartOutput};
+pub use upload_part_copy::{UploadPartCopy, UploadPartCopyOutput};
+
+use crate::config::Endpoint;
+use crate::error::R2Error;
+
+/// An S3 operation: a request to build and a response to read.
+pub trait Operation {
+    /// What a successful response becomes.
+    type Output;
+
+    /// The operation's name.
+    const NAME: OperationName;
+
+    /// The unsigned request, with `Content-Length` and the payload hash set.
+    fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error>;
+
+    /// Reads a complete response: the output on success, else the typed
+    /// error the status and body stand for.
+    fn parse(&self, response: &http::Response<Bytes>) -> Result<Self::Output, R2Error>;
+}

@@ -1,0 +1,150 @@
+//! A built request, before and after signing.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, Uri};
+use time::OffsetDateTime;
+
+use super::OperationName;
+use crate::error::SignError;
+use crate::sign::{PayloadHash, PresignedRequest, Signer};
+
+/// The body of a request the core built.
+#[derive(Clone, PartialEq, Eq)]
+pub enum RequestBody {
+    /// No body.
+    Empty,
+    /// A body the core holds: an XML document, or bytes handed over by the caller.
+    Bytes(Bytes),
+    /// A body the adapter streams from its source; the core knows its length,
+    /// which is sent as `Content-Length`.
+    Stream {
+        /// The exact number of bytes the adapter must send.
+        content_length: u64,
+    },
+}
+
+impl RequestBody {
+    /// The number of bytes the body holds.
+    pub fn content_length(&self) -> u64 {
+        match self {
+            Self::Empty => 0,
+            Self::Bytes(bytes) => bytes.len() as u64,
+            Self::Stream { content_length } => *content_length,
+        }
+    }
+}
+
+impl fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("Empty"),
+            Self::Bytes(bytes) => write!(f, "Bytes({} bytes)", bytes.len()),
+            Self::Stream { content_length } => write!(f, "Stream({content_length} bytes)"),
+        }
+    }
+}
+
+/// An operation's request, built and unsigned, with the payload hash it is
+/// to be signed with. Sign a fresh copy for each attempt.
+#[derive(Debug)]
+pub struct PreparedRequest {
+    pub(crate) operation: OperationName,
+    pub(crate) request: Request<RequestBody>,
+    pub(crate) payload: PayloadHash,
+}
+
+impl PreparedRequest {
+    /// The operation.
+    pub fn operation(&self) -> OperationName {
+        self.operation
+    }
+
+    /// The unsigned request.
+    pub fn request(&self) -> &Request<RequestBody> {
+        &self.request
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        self.request.method()
+    }
+
+    /// The URI.
+    pub fn uri(&self) -> &Uri {
+        self.request.uri()
+    }
+
+    /// The headers, before signing.
+    pub fn headers(&self) -> &HeaderMap {
+        self.request.headers()
+    }
+
+    /// The body.
+    pub fn body(&self) -> &RequestBody {
+        self.request.body()
+    }
+
+    /// The payload hash it is signed with.
+    pub fn payload(&self) -> &PayloadHash {
+        &self.payload
+    }
+
+    /// A signed copy at `now`, ready to send. The body is cloned cheaply
+    /// (`Bytes`), so a retry signs again with a fresh time.
+    pub fn sign(
+        &self,
+        signer: &Signer,
+        now: OffsetDateTime,
+    ) -> Result<Request<RequestBody>, SignError> {
+        let mut copy = Request::new(self.request.body().clone());
+        *copy.method_mut() = self.request.method().clone();
+        *copy.uri_mut() = self.request.uri().clone();
+        *copy.version_mut() = self.request.version();
+        *copy.headers_mut() = self.request.headers().clone();
+        signer.sign(&mut copy, &self.payload, now)?;
+        Ok(copy)
+    }
+
+    /// A presigned URL for this request, valid for `expires_in` (1 s to 7
+    /// days). Its headers (content type, metadata, integrity header) are
+    /// bound into the signature and must be sent by the URL's user; no
+    /// checksum is added that the request did not carry.
+    pub fn presign(
+        &self,
+        signer: &Signer,
+        expires_in: Duration,
+        now: OffsetDateTime,
+    ) -> Result<PresignedRequest, SignError> {
+        signer.presign(&self.request, expires_in, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_lengths_and_debug() {
+        assert_eq!(RequestBody::Empty.content_length(), 0);
+        assert_eq!(
+            RequestBody::Bytes(Bytes::from_static(b"abc")).content_length(),
+            3
+        );
+        assert_eq!(
+            RequestBody::Stream { content_length: 9 }.content_length(),
+            9
+        );
+        assert_eq!(
+            format!("{:?}", RequestBody::Bytes(Bytes::from_static(b"secret"))),
+            "Bytes(6 bytes)"
+        );
+        assert_eq!(
+            format!("{:?}", RequestBody::Stream { content_length: 9 }),
+            "Stream(9 bytes)"
+        );
+        assert_eq!(format!("{:?}", RequestBody::Empty), "Empty");
+    }
+}
