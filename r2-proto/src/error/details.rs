@@ -31,6 +31,11 @@ pub struct ErrorDetails {
     pub server_time: Option<OffsetDateTime>,
     /// The header the server refused (`NotImplemented`: "Header 'x' ... not implemented").
     pub header: Option<String>,
+    /// The string to sign the server computed (`SignatureDoesNotMatch`, S3):
+    /// compare it with [`Signer::explain`](crate::Signer::explain).
+    pub server_string_to_sign: Option<String>,
+    /// The canonical request the server computed (`SignatureDoesNotMatch`, S3).
+    pub server_canonical_request: Option<String>,
     /// True when there was no error body and `code` was derived from the status.
     pub code_from_status: bool,
 }
@@ -49,6 +54,8 @@ impl ErrorDetails {
             retry_after: None,
             server_time: None,
             header: None,
+            server_string_to_sign: None,
+            server_canonical_request: None,
             code_from_status: false,
         }
     }

@@ -141,6 +141,8 @@ fn error_body(body: &[u8], status: StatusCode) -> Option<ErrorDetails> {
             b"RequestId" => details.request_id.get_or_insert_default(),
             b"HostId" => details.host_id.get_or_insert_default(),
             b"Header" | b"HeaderName" => details.header.get_or_insert_default(),
+            b"StringToSign" => details.server_string_to_sign.get_or_insert_default(),
+            b"CanonicalRequest" => details.server_canonical_request.get_or_insert_default(),
             b"ServerTime" => {
                 let text = reader.text(child).ok()?;
                 details.server_time = parse_iso8601(text.trim());

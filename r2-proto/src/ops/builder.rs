@@ -50,6 +50,11 @@ impl RequestBuilder {
         Self::new(operation, method, object_path(bucket, key))
     }
 
+    /// A request to the endpoint's root, `/`.
+    pub(crate) fn service(operation: OperationName, method: Method) -> Self {
+        Self::new(operation, method, "/".to_owned())
+    }
+
     /// A request to `/<bucket>`.
     pub(crate) fn bucket(operation: OperationName, method: Method, bucket: &BucketName) -> Self {
         Self::new(operation, method, bucket_path(bucket))

@@ -46,6 +46,7 @@ pub mod delete_objects;
 pub mod get_bucket_lifecycle_configuration;
 pub mod get_object;
 pub mod head_object;
+pub mod list_buckets;
 pub mod list_multipart_uploads;
 pub mod list_objects_v2;
 pub mod list_parts;
@@ -69,6 +70,7 @@ pub use get_bucket_lifecycle_configuration::{
 };
 pub use get_object::{GetObject, GetObjectOutput};
 pub use head_object::HeadObject;
+pub use list_buckets::{BucketSummary, ListBuckets, ListBucketsOutput};
 pub use list_multipart_uploads::{
     ListMultipartUploads, ListMultipartUploadsOutput, MultipartUploadSummary, UploadPages,
 };

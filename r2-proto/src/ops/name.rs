@@ -36,6 +36,8 @@ pub enum OperationName {
     ListMultipartUploads,
     /// GetBucketLifecycleConfiguration.
     GetBucketLifecycleConfiguration,
+    /// ListBuckets.
+    ListBuckets,
 }
 
 impl OperationName {
@@ -57,6 +59,7 @@ impl OperationName {
             Self::ListParts => "ListParts",
             Self::ListMultipartUploads => "ListMultipartUploads",
             Self::GetBucketLifecycleConfiguration => "GetBucketLifecycleConfiguration",
+            Self::ListBuckets => "ListBuckets",
         }
     }
 }
