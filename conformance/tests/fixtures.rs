@@ -1,7 +1,12 @@
 //! Every XML fixture parsed by its operation's parser, the typed result
 //! snapshotted (`tests/snapshots/fixtures__*.snap`, each checked by hand).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -52,14 +57,26 @@ fn parse_as(operation: &str, response: &http::Response<Bytes>) -> String {
             )
             .parse(response),
         ),
-        "CreateMultipartUpload" => show(CreateMultipartUpload::new(bucket(), key()).parse(response)),
+        "CreateMultipartUpload" => {
+            show(CreateMultipartUpload::new(bucket(), key()).parse(response))
+        }
         "CopyObject" => show(
-            CopyObject::new(CopySource::new(bucket(), key()), bucket(), ObjectKey::new("copy").unwrap())
-                .parse(response),
+            CopyObject::new(
+                CopySource::new(bucket(), key()),
+                bucket(),
+                ObjectKey::new("copy").unwrap(),
+            )
+            .parse(response),
         ),
         "UploadPartCopy" => show(
-            UploadPartCopy::new(bucket(), key(), "upload-id", 1, CopySource::new(bucket(), key()))
-                .parse(response),
+            UploadPartCopy::new(
+                bucket(),
+                key(),
+                "upload-id",
+                1,
+                CopySource::new(bucket(), key()),
+            )
+            .parse(response),
         ),
         "DeleteObjects" => show(
             DeleteObjects::new(bucket(), [ObjectKey::new("free.txt").unwrap()]).parse(response),
@@ -101,4 +118,34 @@ fn every_fixture_parses_into_its_snapshot() {
         let snapshot = name.trim_end_matches(".xml").to_owned();
         insta::assert_snapshot!(snapshot, rendered);
     }
+}
+
+/// No body cut short parses: every strict prefix of a good body, up to its
+/// root's closing `>`, is an error, never a shorter listing.
+#[test]
+fn every_cut_of_a_good_body_fails() {
+    let mut cuts = 0;
+    for (name, entry) in index() {
+        if !entry["error_code"].is_null() {
+            continue;
+        }
+        let body = std::fs::read(fixtures_dir().join(&name)).unwrap();
+        let end = body.iter().rposition(|&b| b == b'>').unwrap();
+        for cut in 0..end {
+            if !std::str::from_utf8(&body[..cut]).is_ok() {
+                continue;
+            }
+            let response = http::Response::builder()
+                .status(200)
+                .body(Bytes::copy_from_slice(&body[..cut]))
+                .unwrap();
+            let rendered = parse_as(entry["operation"].as_str().unwrap(), &response);
+            assert!(
+                rendered.starts_with("Err("),
+                "{name} cut at {cut} parsed: {rendered}"
+            );
+            cuts += 1;
+        }
+    }
+    assert!(cuts > 10_000, "{cuts}");
 }

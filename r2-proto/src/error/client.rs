@@ -135,6 +135,9 @@ pub enum RequestError {
     /// Options that contradict each other.
     #[error("conflicting options: {0}")]
     ConflictingOptions(String),
+    /// An operation R2 cannot presign (it presigns GET, HEAD, PUT and DELETE only).
+    #[error("{0} cannot be presigned: R2 presigns GET, HEAD, PUT and DELETE requests only")]
+    NotPresignable(&'static str),
     /// An empty multipart upload id.
     #[error("the upload id is empty")]
     EmptyUploadId,

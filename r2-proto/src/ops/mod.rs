@@ -83,8 +83,14 @@ pub use put_object::{PutObject, PutObjectOutput};
 pub use upload_part::{UploadPart, UploadPartOutput};
 pub use upload_part_copy::{UploadPartCopy, UploadPartCopyOutput};
 
+use std::time::Duration;
+
+use http::Method;
+use time::OffsetDateTime;
+
 use crate::config::Endpoint;
-use crate::error::R2Error;
+use crate::error::{R2Error, RequestError};
+use crate::sign::{PresignedRequest, Signer};
 
 /// An S3 operation: a request to build and a response to read.
 pub trait Operation {
@@ -100,4 +106,38 @@ pub trait Operation {
     /// Reads a complete response: the output on success, else the typed
     /// error the status and body stand for.
     fn parse(&self, response: &http::Response<Bytes>) -> Result<Self::Output, R2Error>;
+
+    /// A presigned URL for this operation, valid for `expires_in` (1 s to 7
+    /// days). R2 presigns GET, HEAD, PUT and DELETE requests only. Headers the
+    /// request carries (content type, metadata, range, integrity header) are
+    /// bound into the signature and must be sent by the URL's user.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use r2_proto::ops::{GetObject, Operation};
+    /// use r2_proto::{BucketName, Config, Credentials, ObjectKey};
+    /// use time::macros::datetime;
+    ///
+    /// let config = Config::for_account("0123456789abcdef0123456789abcdef", Credentials::new("AKID", "secret")?).build()?;
+    /// let get = GetObject::new(BucketName::new("photos")?, ObjectKey::new("cat.jpg")?);
+    /// let url = get.presign(config.endpoint(), &config.signer(), Duration::from_secs(600), datetime!(2024-05-01 12:00 UTC))?;
+    /// assert!(url.url().contains("/photos/cat.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn presign(
+        &self,
+        endpoint: &Endpoint,
+        signer: &Signer,
+        expires_in: Duration,
+        now: OffsetDateTime,
+    ) -> Result<PresignedRequest, R2Error> {
+        let prepared = self.to_request(endpoint)?;
+        if !matches!(
+            *prepared.method(),
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE
+        ) {
+            return Err(RequestError::NotPresignable(Self::NAME.as_str()).into());
+        }
+        Ok(prepared.presign(signer, expires_in, now)?)
+    }
 }

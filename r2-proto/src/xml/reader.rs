@@ -158,7 +158,12 @@ impl<'a> XmlReader<'a> {
                         empty: true,
                     }));
                 }
-                Event::End(_) | Event::Eof => return Ok(None),
+                Event::End(_) => return Ok(None),
+                Event::Eof => {
+                    return Err(XmlError::Malformed(
+                        "document ends inside an element".into(),
+                    ));
+                }
                 Event::Text(_)
                 | Event::GeneralRef(_)
                 | Event::CData(_)
@@ -324,5 +329,9 @@ mod tests {
         assert!(matches!(r.text(a), Err(XmlError::Malformed(_))));
         let (r, _) = XmlReader::open(b"<R/><S/>").unwrap();
         assert!(matches!(r.finish(), Err(XmlError::Malformed(_))));
+        let (mut r, _) = XmlReader::open(b"<R><A>1</A>").unwrap();
+        let a = r.next_child().unwrap().unwrap();
+        r.text(a).unwrap();
+        assert!(matches!(r.next_child(), Err(XmlError::Malformed(_))));
     }
 }
