@@ -132,7 +132,7 @@ fn every_cut_of_a_good_body_fails() {
         let body = std::fs::read(fixtures_dir().join(&name)).unwrap();
         let end = body.iter().rposition(|&b| b == b'>').unwrap();
         for cut in 0..end {
-            if !std::str::from_utf8(&body[..cut]).is_ok() {
+            if std::str::from_utf8(&body[..cut]).is_err() {
                 continue;
             }
             let response = http::Response::builder()
