@@ -15,43 +15,61 @@ fn small(text: &str) -> Option<u8> {
     u8::try_from(digits(text)?).ok()
 }
 
+/// The number written in `bytes`, which must all be ASCII digits.
+fn digits_at(bytes: &[u8], range: std::ops::Range<usize>) -> Option<u32> {
+    let digits = bytes.get(range)?;
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |acc, &b| {
+        b.is_ascii_digit()
+            .then(|| acc.checked_mul(10)?.checked_add(u32::from(b - b'0')))
+            .flatten()
+    })
+}
+
 /// Parses an ISO 8601 timestamp as S3 writes it: `YYYY-MM-DDTHH:MM:SS`, an
 /// optional fraction, then `Z`, an offset `±HH:MM`, or nothing (read as UTC).
 pub fn parse_iso8601(text: &str) -> Option<OffsetDateTime> {
-    let (date, rest) = text.split_once('T')?;
-    let mut date_parts = date.splitn(3, '-');
-    let year = i32::try_from(digits(date_parts.next()?)?).ok()?;
-    let month = Month::try_from(small(date_parts.next()?)?).ok()?;
-    let day = small(date_parts.next()?)?;
-    let date = Date::from_calendar_date(year, month, day).ok()?;
+    let b = text.as_bytes();
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if !separators.iter().all(|&(at, sep)| b.get(at) == Some(&sep)) {
+        return None;
+    }
+    let small_at = |range| u8::try_from(digits_at(b, range)?).ok();
+    let year = i32::try_from(digits_at(b, 0..4)?).ok()?;
+    let date = Date::from_calendar_date(
+        year,
+        Month::try_from(small_at(5..7)?).ok()?,
+        small_at(8..10)?,
+    )
+    .ok()?;
+    let (hour, minute, second) = (small_at(11..13)?, small_at(14..16)?, small_at(17..19)?);
 
-    let (clock, offset) = if let Some(clock) = rest.strip_suffix('Z') {
-        (clock, UtcOffset::UTC)
-    } else if let Some(sign_at) = rest.rfind(['+', '-']) {
-        let (clock, zone) = rest.split_at(sign_at);
-        let sign: i8 = if zone.starts_with('-') { -1 } else { 1 };
-        let (hours, minutes) = zone.get(1..)?.split_once(':')?;
-        let hours = i8::try_from(small(hours)?).ok()?;
-        let minutes = i8::try_from(small(minutes)?).ok()?;
-        (
-            clock,
-            UtcOffset::from_hms(sign * hours, sign * minutes, 0).ok()?,
-        )
-    } else {
-        (rest, UtcOffset::UTC)
-    };
-    let (whole, fraction) = clock.split_once('.').unwrap_or((clock, ""));
-    let mut hms = whole.splitn(3, ':');
-    let (hour, minute, second) = (
-        small(hms.next()?)?,
-        small(hms.next()?)?,
-        small(hms.next()?)?,
-    );
-    let nanos = if fraction.is_empty() {
-        0
-    } else {
-        let kept = fraction.get(..fraction.len().min(9))?;
-        digits(kept)? * 10u32.pow(9 - u32::try_from(kept.len()).ok()?)
+    let mut at = 19;
+    let mut nanos = 0u32;
+    if b.get(at) == Some(&b'.') {
+        let fraction_len = b
+            .get(at + 1..)?
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if fraction_len == 0 {
+            return None;
+        }
+        let kept = fraction_len.min(9);
+        nanos = digits_at(b, at + 1..at + 1 + kept)? * 10u32.pow(9 - u32::try_from(kept).ok()?);
+        at += 1 + fraction_len;
+    }
+    let offset = match b.get(at..)? {
+        b"" | b"Z" => UtcOffset::UTC,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let hours = i8::try_from(digits_at(&[*h1, *h2], 0..2)?).ok()?;
+            let minutes = i8::try_from(digits_at(&[*m1, *m2], 0..2)?).ok()?;
+            let sign = if *sign == b'-' { -1 } else { 1 };
+            UtcOffset::from_hms(sign * hours, sign * minutes, 0).ok()?
+        }
+        _ => return None,
     };
     let time = Time::from_hms_nano(hour, minute, second, nanos).ok()?;
     Some(date.with_time(time).assume_offset(offset))

@@ -93,6 +93,59 @@ pub fn decode(input: &str) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// Decodes a form-style value (`+` is a space, `%XX` escapes), as S3
+/// writes keys in `encoding-type=url` listings. A `%` not followed by two
+/// hex digits is kept literally. `None` if the bytes are not UTF-8.
+pub fn decode_form(input: &str) -> Option<String> {
+    let mut out = String::with_capacity(input.len());
+    let mut escaped = Vec::new();
+    let mut rest = input;
+    while let Some(at) = memchr::memchr2(b'+', b'%', rest.as_bytes()) {
+        // `+` and `%` are ASCII, so `at` is a character boundary.
+        out.push_str(rest.get(..at)?);
+        rest = rest.get(at..)?;
+        if let Some(after) = rest.strip_prefix('+') {
+            out.push(' ');
+            rest = after;
+            continue;
+        }
+        // A run of `%XX` escapes. ASCII bytes go straight out; bytes of a
+        // multi-byte character are gathered and checked to be UTF-8 when
+        // the character ends (at an ASCII byte or the end of the run).
+        let mut decoded_any = false;
+        while let [b'%', hi, lo, ..] = rest.as_bytes() {
+            let (Some(hi), Some(lo)) = (hex_value(*hi), hex_value(*lo)) else {
+                break;
+            };
+            let byte = (hi << 4) | lo;
+            if byte.is_ascii() {
+                flush_utf8(&mut out, &mut escaped)?;
+                out.push(char::from(byte));
+            } else {
+                escaped.push(byte);
+            }
+            decoded_any = true;
+            rest = rest.get(3..)?;
+        }
+        flush_utf8(&mut out, &mut escaped)?;
+        if !decoded_any {
+            out.push('%');
+            rest = rest.get(1..)?;
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Appends the gathered bytes, which must be whole UTF-8 characters.
+fn flush_utf8(out: &mut String, bytes: &mut Vec<u8>) -> Option<()> {
+    if !bytes.is_empty() {
+        out.push_str(std::str::from_utf8(bytes).ok()?);
+        bytes.clear();
+    }
+    Some(())
+}
+
 /// True if `query` can travel as a URI query exactly as written: visible
 /// ASCII without `#` (a `#` would start a fragment and cut the query short).
 pub fn is_sendable_query(query: &str) -> bool {
@@ -167,6 +220,19 @@ mod tests {
         assert_eq!(&*decode("%zz%4"), b"%zz%4");
         assert_eq!(&*decode("%e6%97%a5"), "日".as_bytes());
         assert_eq!(&*decode("a+b"), b"a+b");
+    }
+
+    #[test]
+    fn form_decoding() {
+        assert_eq!(
+            decode_form("a+b%2Bc%20d%zz%").as_deref(),
+            Some("a b+c d%zz%")
+        );
+        assert_eq!(decode_form("caf%C3%A9").as_deref(), Some("café"));
+        assert_eq!(decode_form("%FF"), None);
+        assert_eq!(decode_form("%C3").as_deref(), None);
+        assert_eq!(decode_form("50%+off%").as_deref(), Some("50% off%"));
+        assert_eq!(decode_form("%e6%97%a5%20x").as_deref(), Some("日 x"));
     }
 
     #[test]

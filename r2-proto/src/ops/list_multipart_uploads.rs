@@ -194,13 +194,13 @@ impl Operation for ListMultipartUploads {
         doc.finish()?;
         if url_encoded {
             for upload in &mut out.uploads {
-                upload.key = url_decode(Self::NAME, "Key", &upload.key)?;
+                url_decode(Self::NAME, "Key", &mut upload.key)?;
             }
             for prefix in &mut out.common_prefixes {
-                *prefix = url_decode(Self::NAME, "Prefix", prefix)?;
+                url_decode(Self::NAME, "Prefix", prefix)?;
             }
             if let Some(marker) = &mut out.next_key_marker {
-                *marker = url_decode(Self::NAME, "NextKeyMarker", marker)?;
+                url_decode(Self::NAME, "NextKeyMarker", marker)?;
             }
         }
         Ok(out)

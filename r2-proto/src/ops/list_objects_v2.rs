@@ -179,8 +179,16 @@ fn read_owner(doc: &mut Document<'_>) -> Result<Owner, R2Error> {
     Ok(owner)
 }
 
-/// Reads one `<Contents>`.
-fn read_summary(doc: &mut Document<'_>) -> Result<ObjectSummary, R2Error> {
+/// True when `body` holds `<EncodingType>url</EncodingType>`. A literal `<`
+/// cannot occur in element text, so no key can fake it; a prefixed or
+/// spaced form is still found by the parse itself, just later.
+pub(crate) fn declares_url_encoding(body: &[u8]) -> bool {
+    memchr::memmem::find(body, b"<EncodingType>url</EncodingType>").is_some()
+}
+
+/// Reads one `<Contents>`, decoding the key right away when the listing
+/// is known to be URL-encoded.
+fn read_summary(doc: &mut Document<'_>, decode_keys: bool) -> Result<ObjectSummary, R2Error> {
     let mut summary = ObjectSummary {
         key: String::new(),
         last_modified: None,
@@ -193,7 +201,12 @@ fn read_summary(doc: &mut Document<'_>) -> Result<ObjectSummary, R2Error> {
     while let Some(field) = doc.next()? {
         match field.name() {
             b"Key" => {
-                summary.key = doc.string(field)?;
+                let text = doc.text(field)?;
+                summary.key = if decode_keys {
+                    decode_value(OperationName::ListObjectsV2, "Key", &text)?
+                } else {
+                    text.into_owned()
+                };
                 has_key = true;
             }
             b"LastModified" => summary.last_modified = Some(doc.date(field, "LastModified")?),
@@ -224,22 +237,32 @@ pub(crate) fn read_common_prefix(doc: &mut Document<'_>) -> Result<Option<String
 
 /// Decodes a value of an `encoding-type=url` listing: `%XX` escapes, and
 /// `+` as a space (a literal `+` arrives as `%2B`).
-pub(crate) fn url_decode(
+pub(crate) fn decode_value(
     operation: OperationName,
     element: &'static str,
     value: &str,
 ) -> Result<String, R2Error> {
-    let spaced = value.replace('+', " ");
-    String::from_utf8(percent::decode(&spaced).into_owned()).map_err(|_| {
-        ResponseError {
+    percent::decode_form(value).ok_or_else(|| {
+        R2Error::from(ResponseError {
             operation,
             problem: ResponseProblem::InvalidElement {
                 element,
                 value: value.to_owned(),
             },
-        }
-        .into()
+        })
     })
+}
+
+/// Decodes `value` in place (see [`decode_value`]).
+pub(crate) fn url_decode(
+    operation: OperationName,
+    element: &'static str,
+    value: &mut String,
+) -> Result<(), R2Error> {
+    if memchr::memchr2(b'+', b'%', value.as_bytes()).is_some() {
+        *value = decode_value(operation, element, value)?;
+    }
+    Ok(())
 }
 
 impl Operation for ListObjectsV2 {
@@ -280,10 +303,17 @@ impl Operation for ListObjectsV2 {
         };
         let mut doc = Document::open(&context, response, &["ListBucketResult"])?;
         let mut out = ListObjectsV2Output::default();
+        let keys_decoded = declares_url_encoding(response.body());
         let mut url_encoded = false;
         while let Some(child) = doc.next()? {
             match child.name() {
-                b"Contents" => out.contents.push(read_summary(&mut doc)?),
+                b"Contents" => {
+                    if out.contents.capacity() == 0 {
+                        let hint = out.key_count.or(out.max_keys).unwrap_or(0).min(1000);
+                        out.contents.reserve(hint as usize);
+                    }
+                    out.contents.push(read_summary(&mut doc, keys_decoded)?);
+                }
                 b"CommonPrefixes" => {
                     if let Some(prefix) = read_common_prefix(&mut doc)? {
                         out.common_prefixes.push(prefix);
@@ -304,15 +334,13 @@ impl Operation for ListObjectsV2 {
         }
         doc.finish()?;
         if url_encoded {
-            let decode = |element, value: &mut String| -> Result<(), R2Error> {
-                *value = url_decode(Self::NAME, element, value)?;
-                Ok(())
-            };
-            for summary in &mut out.contents {
-                decode("Key", &mut summary.key)?;
+            if !keys_decoded {
+                for summary in &mut out.contents {
+                    url_decode(Self::NAME, "Key", &mut summary.key)?;
+                }
             }
             for prefix in &mut out.common_prefixes {
-                decode("Prefix", prefix)?;
+                url_decode(Self::NAME, "Prefix", prefix)?;
             }
             for (element, value) in [
                 ("Prefix", &mut out.prefix),
@@ -320,7 +348,7 @@ impl Operation for ListObjectsV2 {
                 ("StartAfter", &mut out.start_after),
             ] {
                 if let Some(value) = value {
-                    decode(element, value)?;
+                    url_decode(Self::NAME, element, value)?;
                 }
             }
         }
@@ -443,7 +471,8 @@ mod tests {
             if plus_for_space {
                 encoded = encoded.replace("%20", "+");
             }
-            prop_assert_eq!(url_decode(OperationName::ListObjectsV2, "Key", &encoded).unwrap(), key);
+            url_decode(OperationName::ListObjectsV2, "Key", &mut encoded).unwrap();
+            prop_assert_eq!(encoded, key);
         }
     }
 }

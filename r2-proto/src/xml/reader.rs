@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 
 use quick_xml::Reader;
-use quick_xml::events::{BytesRef, Event};
+use quick_xml::events::{BytesRef, BytesText, Event};
 
 /// Why a body is not the XML a parser expects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,30 +28,45 @@ pub(crate) enum XmlError {
     },
 }
 
+/// The longest element name kept; S3's longest is 30 bytes
+/// (`AbortIncompleteMultipartUpload`). Longer names match nothing.
+const MAX_NAME: usize = 32;
+
 /// The local name of an element, copied out of the event (no allocation).
 #[derive(Clone, Copy)]
 pub(crate) struct Name {
-    bytes: [u8; 64],
-    len: usize,
+    bytes: [u8; MAX_NAME],
+    len: u8,
 }
 
 impl Name {
     fn new(local: &[u8]) -> Self {
-        let mut bytes = [0u8; 64];
-        let len = local.len().min(bytes.len());
-        for (dst, src) in bytes.iter_mut().zip(local) {
-            *dst = *src;
+        let mut bytes = [0u8; MAX_NAME];
+        match bytes.get_mut(..local.len()) {
+            Some(slot) => {
+                slot.copy_from_slice(local);
+                Self {
+                    bytes,
+                    len: local.len() as u8,
+                }
+            }
+            None => Self {
+                bytes,
+                len: u8::MAX,
+            },
         }
-        Self { bytes, len }
     }
 
-    /// The name's bytes (names longer than 64 bytes are cut, and so match nothing S3 sends).
+    /// The name's bytes; empty for names too long to be one S3 sends.
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or_default()
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
 
     /// The name as text, for error messages.
     pub(crate) fn to_text(self) -> String {
+        if self.len == u8::MAX {
+            return "(a name over 32 bytes)".into();
+        }
         String::from_utf8_lossy(self.as_bytes()).into_owned()
     }
 }
@@ -75,12 +90,18 @@ pub(crate) struct XmlReader<'a> {
     inner: Reader<&'a [u8]>,
     /// True after an empty root element: it has no children.
     root_was_empty: bool,
+    /// True when the body holds a carriage return, so text needs XML 1.0
+    /// line-end normalisation (one scan of the body instead of one per text).
+    has_cr: bool,
 }
 
 /// The local part of a qualified name (`s3:Key` → `Key`), as bytes.
 fn local(qualified: &str) -> &[u8] {
-    let name = qualified.rsplit(':').next().unwrap_or(qualified);
-    name.as_bytes()
+    let bytes = qualified.as_bytes();
+    match bytes.iter().rposition(|&b| b == b':') {
+        Some(colon) => bytes.get(colon + 1..).unwrap_or_default(),
+        None => bytes,
+    }
 }
 
 fn malformed(error: impl std::fmt::Display) -> XmlError {
@@ -89,16 +110,19 @@ fn malformed(error: impl std::fmt::Display) -> XmlError {
 
 /// The text an entity or character reference stands for.
 fn resolve_reference(reference: &BytesRef<'_>) -> Result<char, XmlError> {
-    if let Some(c) = reference.resolve_char_ref().map_err(malformed)? {
-        return Ok(c);
-    }
-    match &*reference.clone().into_inner() {
+    match &**reference {
+        "quot" => Ok('"'),
         "amp" => Ok('&'),
         "lt" => Ok('<'),
         "gt" => Ok('>'),
-        "quot" => Ok('"'),
         "apos" => Ok('\''),
-        other => Err(XmlError::Malformed(format!("unknown entity &{other};"))),
+        _ => match reference.resolve_char_ref().map_err(malformed)? {
+            Some(c) => Ok(c),
+            None => Err(XmlError::Malformed(format!(
+                "unknown entity &{};",
+                &**reference
+            ))),
+        },
     }
 }
 
@@ -111,6 +135,7 @@ impl<'a> XmlReader<'a> {
         let mut this = Self {
             inner,
             root_was_empty: false,
+            has_cr: memchr::memchr(b'\r', body).is_some(),
         };
         loop {
             match this.inner.read_event().map_err(malformed)? {
@@ -181,15 +206,48 @@ impl<'a> XmlReader<'a> {
         if child.empty {
             return Ok(Cow::Borrowed(""));
         }
-        let mut text: Option<Cow<'a, str>> = None;
+        // The common shape, one text event and the end tag, borrows the text.
+        let first = self.inner.read_event().map_err(malformed)?;
+        let (text, next) = match first {
+            Event::End(_) => return Ok(Cow::Borrowed("")),
+            Event::Text(t) => {
+                let piece = self.text_content(t);
+                match self.inner.read_event().map_err(malformed)? {
+                    Event::End(_) => return Ok(piece),
+                    next => (Some(piece), next),
+                }
+            }
+            other => (None, other),
+        };
+        self.text_rest(text, next)
+    }
+
+    fn text_content(&self, text: BytesText<'a>) -> Cow<'a, str> {
+        if self.has_cr {
+            text.xml10_content()
+        } else {
+            text.into_inner()
+        }
+    }
+
+    /// Gathers the rest of an element's text, starting with `event`: more
+    /// text, entity references, CDATA; nested elements skipped.
+    fn text_rest(
+        &mut self,
+        mut text: Option<Cow<'a, str>>,
+        mut event: Event<'a>,
+    ) -> Result<Cow<'a, str>, XmlError> {
         let mut depth = 0usize;
         loop {
-            match self.inner.read_event().map_err(malformed)? {
-                Event::Text(t) if depth == 0 => append(&mut text, t.xml10_content()),
+            match event {
+                Event::Text(t) if depth == 0 => {
+                    let piece = self.text_content(t);
+                    append(&mut text, piece);
+                }
                 Event::CData(c) if depth == 0 => append(&mut text, c.into_inner()),
                 Event::GeneralRef(r) if depth == 0 => {
                     let c = resolve_reference(&r)?;
-                    let mut owned = text.take().map(Cow::into_owned).unwrap_or_default();
+                    let mut owned = into_growable(text.take(), c.len_utf8());
                     owned.push(c);
                     text = Some(Cow::Owned(owned));
                 }
@@ -203,6 +261,7 @@ impl<'a> XmlReader<'a> {
                 }
                 _ => {}
             }
+            event = self.inner.read_event().map_err(malformed)?;
         }
     }
 
@@ -245,11 +304,29 @@ fn append<'a>(text: &mut Option<Cow<'a, str>>, piece: Cow<'a, str>) {
     *text = Some(match text.take() {
         None => piece,
         Some(before) => {
-            let mut owned = before.into_owned();
+            let mut owned = into_growable(Some(before), piece.len());
             owned.push_str(&piece);
             Cow::Owned(owned)
         }
     });
+}
+
+/// The text so far as an owned string with room for `more` bytes and some
+/// slack: text split by entities (`&quot;` around every ETag) grows in
+/// several steps.
+fn into_growable(text: Option<Cow<'_, str>>, more: usize) -> String {
+    match text {
+        Some(Cow::Owned(mut owned)) => {
+            owned.reserve(more + 32);
+            owned
+        }
+        Some(Cow::Borrowed(borrowed)) => {
+            let mut owned = String::with_capacity(borrowed.len() + more + 64);
+            owned.push_str(borrowed);
+            owned
+        }
+        None => String::with_capacity(more + 64),
+    }
 }
 
 #[cfg(test)]
@@ -281,6 +358,15 @@ mod tests {
                 ("E".into(), "<raw>".into()),
             ]
         );
+    }
+
+    #[test]
+    fn normalises_line_ends_only_when_there_are_carriage_returns() {
+        assert_eq!(
+            texts("<R><A>a\r\nb\rc&#13;</A></R>"),
+            [("A".into(), "a\nb\nc\r".into())]
+        );
+        assert_eq!(texts("<R><A>a\nb</A></R>"), [("A".into(), "a\nb".into())]);
     }
 
     #[test]
