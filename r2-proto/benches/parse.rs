@@ -3,7 +3,7 @@
 //! quick-xml loop over the same page as the floor to compare with.
 //! Run: `cargo bench -p r2-proto --bench parse`.
 
-#![allow(missing_docs, clippy::unwrap_used)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::hint::black_box;
 
