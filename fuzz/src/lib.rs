@@ -8,6 +8,12 @@ use std::time::Duration;
 
 use arbitrary::Arbitrary;
 use http::{HeaderName, HeaderValue, Method, Request};
+use r2_proto::ops::{
+    AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CopyObject, CopySource,
+    CreateMultipartUpload, DeleteObject, DeleteObjects, GetBucketLifecycleConfiguration, GetObject,
+    HeadObject, ListBuckets, ListMultipartUploads, ListObjectsV2, ListParts, Operation, PutObject,
+    UploadPart, UploadPartCopy,
+};
 use r2_proto::{
     BucketName, Config, Credentials, Endpoint, ObjectKey, PayloadHash, PresignTarget, Signer,
     percent,
@@ -190,4 +196,84 @@ pub fn config_input(data: &[u8]) {
     let _ = Config::for_endpoint(first, credentials)
         .allow_insecure_http()
         .build();
+}
+
+/// Every response parser over arbitrary bytes: byte 0 picks the operation,
+/// byte 1 the status, the rest is the body. Parsers must return a typed
+/// result, never panic; a success must come from a 2xx status.
+pub fn parse_response(data: &[u8]) {
+    let (Some(&which), Some(&status_byte)) = (data.first(), data.get(1)) else {
+        return;
+    };
+    let statuses = [
+        200u16, 206, 204, 304, 400, 403, 404, 412, 416, 429, 500, 501, 503,
+    ];
+    let status = statuses[usize::from(status_byte) % statuses.len()];
+    let body = bytes::Bytes::copy_from_slice(data.get(2..).unwrap_or_default());
+    let Ok(response) = http::Response::builder()
+        .status(status)
+        .header("etag", "\"e\"")
+        .body(body)
+    else {
+        return;
+    };
+    let (Ok(bucket), Ok(key)) = (BucketName::new("bucket"), ObjectKey::new("key")) else {
+        return;
+    };
+    let ok = match which % 17 {
+        0 => PutObject::new(bucket, key, "b").parse(&response).is_ok(),
+        1 => GetObject::new(bucket, key).parse(&response).is_ok(),
+        2 => HeadObject::new(bucket, key).parse(&response).is_ok(),
+        3 => DeleteObject::new(bucket, key).parse(&response).is_ok(),
+        4 => DeleteObjects::new(bucket, [key]).parse(&response).is_ok(),
+        5 => CopyObject::new(CopySource::new(bucket.clone(), key.clone()), bucket, key)
+            .parse(&response)
+            .is_ok(),
+        6 => ListObjectsV2::new(bucket).parse(&response).is_ok(),
+        7 => ListBuckets::new().parse(&response).is_ok(),
+        8 => CreateMultipartUpload::new(bucket, key)
+            .parse(&response)
+            .is_ok(),
+        9 => UploadPart::new(bucket, key, "u", 1, "b")
+            .parse(&response)
+            .is_ok(),
+        10 => UploadPartCopy::new(
+            bucket.clone(),
+            key.clone(),
+            "u",
+            1,
+            CopySource::new(bucket, key),
+        )
+        .parse(&response)
+        .is_ok(),
+        11 => CompleteMultipartUpload::new(bucket, key, "u", vec![CompletedPart::new(1, "e")])
+            .parse(&response)
+            .is_ok(),
+        12 => AbortMultipartUpload::new(bucket, key, "u")
+            .parse(&response)
+            .is_ok(),
+        13 => ListParts::new(bucket, key, "u").parse(&response).is_ok(),
+        14 => ListMultipartUploads::new(bucket).parse(&response).is_ok(),
+        15 => GetBucketLifecycleConfiguration::new(bucket)
+            .parse(&response)
+            .is_ok(),
+        _ => {
+            let list = ListObjectsV2::new(bucket);
+            if let Ok(output) = list.parse(&response) {
+                let mut pages = list.pages();
+                if pages.advance(&output).is_ok() && pages.next_request().is_some() {
+                    assert!(
+                        pages.advance(&output).is_err(),
+                        "the same page twice must not loop"
+                    );
+                }
+            }
+            false
+        }
+    };
+    // Lifecycle turns a 404 NoSuchLifecycleConfiguration into "no rules".
+    assert!(
+        !ok || status < 300 || (which % 17 == 15 && status == 404),
+        "success from status {status}"
+    );
 }

@@ -46,3 +46,10 @@ fn config_input_corpus() {
         r2_fuzz::config_input(&data);
     }
 }
+
+#[test]
+fn parse_response_corpus() {
+    for data in inputs("parse_response") {
+        r2_fuzz::parse_response(&data);
+    }
+}
