@@ -251,3 +251,75 @@ impl Operation for CopyObject {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::StorageClass;
+
+    fn copy() -> CopyObject {
+        let source = CopySource::new(
+            BucketName::new("src").unwrap(),
+            ObjectKey::new("a b").unwrap(),
+        );
+        CopyObject::new(
+            source,
+            BucketName::new("dst").unwrap(),
+            ObjectKey::new("c").unwrap(),
+        )
+    }
+
+    #[test]
+    fn attributes_need_a_directive_that_uses_them() {
+        let endpoint = Endpoint::parse("https://h.example").unwrap();
+        assert!(matches!(
+            copy().content_type("text/plain").to_request(&endpoint),
+            Err(R2Error::Request(RequestError::ConflictingOptions(_)))
+        ));
+        let prepared = copy()
+            .storage_class(StorageClass::StandardIa)
+            .source_if_none_match("\"x\"")
+            .source_if_modified_since(time::macros::datetime!(2024-01-01 0:00 UTC))
+            .destination_if_match("\"y\"")
+            .to_request(&endpoint)
+            .unwrap();
+        assert!(!prepared.headers().contains_key("x-amz-metadata-directive"));
+        assert_eq!(prepared.headers()["x-amz-storage-class"], "STANDARD_IA");
+        assert_eq!(prepared.headers()["cf-copy-destination-if-match"], "\"y\"");
+        let merge = copy()
+            .metadata_directive(MetadataDirective::Merge)
+            .metadata("k", "v")
+            .to_request(&endpoint)
+            .unwrap();
+        assert_eq!(merge.headers()["x-amz-metadata-directive"], "MERGE");
+        assert_eq!(merge.headers()["x-amz-meta-k"], "v");
+        assert!(
+            copy()
+                .storage_class(StorageClass::Other("GLACIER".into()))
+                .to_request(&endpoint)
+                .is_err()
+        );
+        assert_eq!(copy().source().key.as_str(), "a b");
+    }
+
+    #[test]
+    fn reads_version_ids() {
+        let response = Response::builder()
+            .status(200)
+            .header("x-amz-version-id", "v2")
+            .header("x-amz-copy-source-version-id", "v1")
+            .body(Bytes::from_static(
+                b"<CopyObjectResult><ETag>\"e\"</ETag></CopyObjectResult>",
+            ))
+            .unwrap();
+        let out = copy().parse(&response).unwrap();
+        assert_eq!(out.version_id.as_deref(), Some("v2"));
+        assert_eq!(out.source_version_id.as_deref(), Some("v1"));
+        assert_eq!(out.last_modified, None);
+        let response = Response::builder()
+            .status(200)
+            .body(Bytes::from_static(b"<CopyObjectResult/>"))
+            .unwrap();
+        assert!(copy().parse(&response).is_err());
+    }
+}

@@ -185,3 +185,83 @@ impl Operation for GetBucketLifecycleConfiguration {
         Ok(rules)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn parse(status: u16, body: &str) -> Result<Vec<LifecycleRule>, R2Error> {
+        let response = Response::builder()
+            .status(status)
+            .body(Bytes::from(body.to_owned()))
+            .unwrap();
+        GetBucketLifecycleConfiguration::new(BucketName::new("logs").unwrap()).parse(&response)
+    }
+
+    #[test]
+    fn reads_r2_rules() {
+        let body = r#"<?xml version="1.0" encoding="UTF-8"?>
+<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Rule><ID>Default Multipart Abort Rule</ID><Status>Enabled</Status>
+    <Filter><Prefix></Prefix></Filter>
+    <AbortIncompleteMultipartUpload><DaysAfterInitiation>7</DaysAfterInitiation></AbortIncompleteMultipartUpload>
+  </Rule>
+  <Rule><ID>archive</ID><Status>Disabled</Status>
+    <Filter><And><Prefix>logs/</Prefix><Tag><Key>k</Key><Value>v</Value></Tag></And></Filter>
+    <Expiration><Date>2030-01-01T00:00:00Z</Date></Expiration>
+    <Transition><Days>30</Days><StorageClass>STANDARD_IA</StorageClass></Transition>
+  </Rule>
+  <Rule><Prefix>legacy/</Prefix><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>
+</LifecycleConfiguration>"#;
+        let rules = parse(200, body).unwrap();
+        assert_eq!(rules.len(), 3);
+        assert_eq!(rules[0].id.as_deref(), Some("Default Multipart Abort Rule"));
+        assert!(rules[0].enabled);
+        assert_eq!(rules[0].prefix.as_deref(), Some(""));
+        assert_eq!(rules[0].abort_incomplete_multipart_upload_days, Some(7));
+        assert!(!rules[1].enabled);
+        assert_eq!(rules[1].prefix.as_deref(), Some("logs/"));
+        assert_eq!(
+            rules[1].expiration,
+            Some(LifecycleExpiration::Date(datetime!(2030-01-01 0:00 UTC)))
+        );
+        assert_eq!(
+            rules[1].transitions,
+            [LifecycleTransition {
+                when: Some(LifecycleExpiration::Days(30)),
+                storage_class: Some(StorageClass::StandardIa),
+            }]
+        );
+        assert_eq!(rules[2].prefix.as_deref(), Some("legacy/"));
+        assert_eq!(rules[2].expiration, Some(LifecycleExpiration::Days(1)));
+    }
+
+    #[test]
+    fn no_rules_is_an_empty_list() {
+        let body =
+            "<Error><Code>NoSuchLifecycleConfiguration</Code><Message>none</Message></Error>";
+        assert_eq!(parse(404, body).unwrap(), []);
+        assert_eq!(parse(200, "<LifecycleConfiguration/>").unwrap(), []);
+        assert!(
+            parse(
+                403,
+                "<Error><Code>AccessDenied</Code><Message>no</Message></Error>"
+            )
+            .is_err()
+        );
+        assert!(parse(200, "<LifecycleConfiguration><Rule><Expiration><Days>x</Days></Expiration></Rule></LifecycleConfiguration>").is_err());
+    }
+
+    #[test]
+    fn asks_for_the_lifecycle_subresource() {
+        let get = GetBucketLifecycleConfiguration::new(BucketName::new("logs").unwrap());
+        let prepared = get
+            .to_request(&Endpoint::parse("https://h.example").unwrap())
+            .unwrap();
+        assert_eq!(
+            prepared.uri().to_string(),
+            "https://h.example/logs?lifecycle"
+        );
+    }
+}

@@ -205,3 +205,71 @@ impl Operation for GetObject {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ObjectError;
+
+    fn get() -> GetObject {
+        GetObject::new(
+            BucketName::new("bkt").unwrap(),
+            ObjectKey::new("k").unwrap(),
+        )
+    }
+
+    #[test]
+    fn streaming_adapters_read_metadata_from_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("content-length", "100".parse().unwrap());
+        headers.insert("content-range", "bytes 100-199/1000".parse().unwrap());
+        headers.insert("etag", "\"abc\"".parse().unwrap());
+        let metadata = get()
+            .parse_metadata(StatusCode::PARTIAL_CONTENT, &headers)
+            .unwrap();
+        assert_eq!(metadata.content_length, Some(100));
+        assert_eq!(metadata.object_size(), Some(1000));
+        assert!(matches!(
+            get().parse_metadata(StatusCode::NOT_MODIFIED, &HeaderMap::new()),
+            Err(R2Error::Object(ObjectError::NotModified(_)))
+        ));
+    }
+
+    #[test]
+    fn overrides_replace_earlier_values_and_part_numbers_are_checked() {
+        let endpoint = Endpoint::parse("https://h.example").unwrap();
+        let prepared = get()
+            .response_content_type("a/b")
+            .response_content_type("c/d")
+            .response_cache_control("no-cache")
+            .response_content_encoding("gzip")
+            .response_content_language("en")
+            .response_expires("0")
+            .to_request(&endpoint)
+            .unwrap();
+        assert_eq!(
+            prepared.uri().query(),
+            Some(
+                "response-content-type=c%2Fd&response-cache-control=no-cache&response-content-encoding=gzip&response-content-language=en&response-expires=0"
+            )
+        );
+        assert!(get().part_number(0).to_request(&endpoint).is_err());
+        assert!(get().part_number(10_001).to_request(&endpoint).is_err());
+        assert_eq!(get().bucket().as_str(), "bkt");
+        assert_eq!(get().key().as_str(), "k");
+    }
+
+    #[test]
+    fn whole_bodies_are_returned() {
+        let response = Response::builder()
+            .status(200)
+            .header("content-length", "5")
+            .header("content-type", "text/plain")
+            .body(Bytes::from_static(b"hello"))
+            .unwrap();
+        let out = get().parse(&response).unwrap();
+        assert_eq!(out.body, "hello");
+        assert_eq!(out.metadata.content_type.as_deref(), Some("text/plain"));
+        assert_eq!(out.metadata.object_size(), Some(5));
+    }
+}

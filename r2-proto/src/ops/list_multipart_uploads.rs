@@ -247,3 +247,70 @@ impl UploadPages {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list() -> ListMultipartUploads {
+        ListMultipartUploads::new(BucketName::new("bkt").unwrap())
+    }
+
+    fn page(truncated: bool, key: Option<&str>, id: Option<&str>) -> ListMultipartUploadsOutput {
+        ListMultipartUploadsOutput {
+            is_truncated: truncated,
+            next_key_marker: key.map(str::to_owned),
+            next_upload_id_marker: id.map(str::to_owned),
+            ..ListMultipartUploadsOutput::default()
+        }
+    }
+
+    #[test]
+    fn pages_follow_both_markers() {
+        let mut pages = list().pages();
+        pages.advance(&page(true, Some("a"), Some("1"))).unwrap();
+        pages.advance(&page(true, Some("a"), Some("2"))).unwrap();
+        assert!(
+            pages
+                .clone()
+                .advance(&page(true, Some("a"), Some("2")))
+                .is_err()
+        );
+        assert!(pages.clone().advance(&page(true, None, Some("3"))).is_err());
+        pages.advance(&page(false, None, None)).unwrap();
+        assert!(pages.next_request().is_none());
+    }
+
+    #[test]
+    fn decodes_url_encoded_keys_and_markers() {
+        let body = "<ListMultipartUploadsResult><EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>\
+                    <NextKeyMarker>videos%2Fa+b.mp4</NextKeyMarker><NextUploadIdMarker>u2</NextUploadIdMarker>\
+                    <Upload><Key>videos%2Fa+b.mp4</Key><UploadId>u1</UploadId><Initiated>2024-05-01T00:00:00.000Z</Initiated>\
+                    <StorageClass>STANDARD</StorageClass></Upload>\
+                    <CommonPrefixes><Prefix>raw%20files%2F</Prefix></CommonPrefixes></ListMultipartUploadsResult>";
+        let response = Response::builder()
+            .status(200)
+            .body(Bytes::from(body))
+            .unwrap();
+        let out = list().parse(&response).unwrap();
+        assert_eq!(out.uploads[0].key, "videos/a b.mp4");
+        assert_eq!(out.next_key_marker.as_deref(), Some("videos/a b.mp4"));
+        assert_eq!(out.common_prefixes, ["raw files/"]);
+        assert!(out.is_truncated);
+        let missing_id = "<ListMultipartUploadsResult><Upload><Key>k</Key></Upload></ListMultipartUploadsResult>";
+        let response = Response::builder()
+            .status(200)
+            .body(Bytes::from(missing_id))
+            .unwrap();
+        assert!(list().parse(&response).is_err());
+        let endpoint = Endpoint::parse("https://h.example").unwrap();
+        assert!(list().max_uploads(0).to_request(&endpoint).is_err());
+        assert!(
+            list()
+                .delimiter("/")
+                .max_uploads(10)
+                .to_request(&endpoint)
+                .is_ok()
+        );
+    }
+}

@@ -220,3 +220,75 @@ impl PartPages {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list() -> ListParts {
+        ListParts::new(
+            BucketName::new("bkt").unwrap(),
+            ObjectKey::new("k").unwrap(),
+            "u",
+        )
+    }
+
+    fn page(truncated: bool, marker: Option<u32>, last_part: Option<u32>) -> ListPartsOutput {
+        ListPartsOutput {
+            parts: last_part
+                .map(|n| PartSummary {
+                    part_number: n,
+                    etag: ETag::new("e"),
+                    size: 1,
+                    last_modified: None,
+                    checksums: Checksums::default(),
+                })
+                .into_iter()
+                .collect(),
+            is_truncated: truncated,
+            next_part_number_marker: marker,
+            max_parts: None,
+        }
+    }
+
+    #[test]
+    fn pages_follow_markers_and_refuse_to_stall() {
+        let mut pages = list().pages();
+        pages.advance(&page(true, Some(2), None)).unwrap();
+        assert_eq!(pages.next_request().unwrap().part_number_marker, Some(2));
+        assert!(pages.clone().advance(&page(true, Some(2), None)).is_err());
+        assert!(pages.clone().advance(&page(true, None, None)).is_err());
+        pages.advance(&page(true, None, Some(5))).unwrap();
+        assert_eq!(pages.next_request().unwrap().part_number_marker, Some(5));
+        pages.advance(&page(false, None, None)).unwrap();
+        assert!(pages.next_request().is_none());
+        pages.advance(&page(true, Some(9), None)).unwrap();
+        assert!(pages.next_request().is_none());
+    }
+
+    #[test]
+    fn parts_come_sorted_and_parameters_are_checked() {
+        let body = "<ListPartsResult><Part><PartNumber>3</PartNumber><ETag>\"c\"</ETag><Size>1</Size>\
+                    <ChecksumCRC32>AAAAAQ==</ChecksumCRC32></Part>\
+                    <Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag><Size>5</Size></Part></ListPartsResult>";
+        let response = Response::builder()
+            .status(200)
+            .body(Bytes::from(body))
+            .unwrap();
+        let out = list().parse(&response).unwrap();
+        assert_eq!(
+            out.parts.iter().map(|p| p.part_number).collect::<Vec<_>>(),
+            [1, 3]
+        );
+        assert_eq!(out.parts[1].checksums.crc32.as_deref(), Some("AAAAAQ=="));
+        let endpoint = Endpoint::parse("https://h.example").unwrap();
+        assert!(list().max_parts(0).to_request(&endpoint).is_err());
+        assert!(list().max_parts(1001).to_request(&endpoint).is_err());
+        let empty_id = ListParts::new(
+            BucketName::new("bkt").unwrap(),
+            ObjectKey::new("k").unwrap(),
+            "",
+        );
+        assert!(empty_id.to_request(&endpoint).is_err());
+    }
+}
