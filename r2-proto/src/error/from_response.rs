@@ -23,7 +23,38 @@ pub(crate) struct ErrorContext<'a> {
     pub(crate) upload_id: Option<&'a str>,
 }
 
-impl ErrorContext<'_> {
+impl<'a> ErrorContext<'a> {
+    /// A request about the bucket itself.
+    pub(crate) fn bucket(operation: OperationName, bucket: &'a str) -> Self {
+        Self {
+            operation,
+            bucket: Some(bucket),
+            key: None,
+            upload_id: None,
+        }
+    }
+
+    /// A request about one object.
+    pub(crate) fn object(operation: OperationName, bucket: &'a str, key: &'a str) -> Self {
+        Self {
+            key: Some(key),
+            ..Self::bucket(operation, bucket)
+        }
+    }
+
+    /// A request about one multipart upload.
+    pub(crate) fn upload(
+        operation: OperationName,
+        bucket: &'a str,
+        key: &'a str,
+        upload_id: &'a str,
+    ) -> Self {
+        Self {
+            upload_id: Some(upload_id),
+            ..Self::object(operation, bucket, key)
+        }
+    }
+
     fn resource(&self) -> Option<String> {
         match (self.bucket, self.key) {
             (Some(bucket), Some(key)) => Some(format!("/{bucket}/{key}")),

@@ -55,12 +55,12 @@ impl Operation for AbortMultipartUpload {
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<(), R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: Some(self.key.as_str()),
-            upload_id: Some(&self.upload_id),
-        };
+        let context = ErrorContext::upload(
+            Self::NAME,
+            self.bucket.as_str(),
+            self.key.as_str(),
+            &self.upload_id,
+        );
         check_status(&context, response)
     }
 }

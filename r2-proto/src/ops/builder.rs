@@ -7,8 +7,9 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
 use time::OffsetDateTime;
 
 use super::header_names::{CONTENT_MD5, checksum_header};
+use super::upload_part::check_part_number;
 use super::{OperationName, PreparedRequest, RequestBody};
-use crate::config::{Endpoint, bucket_path, object_path};
+use crate::config::{Endpoint, MAX_SINGLE_UPLOAD, bucket_path, object_path};
 use crate::dates::format_http_date;
 use crate::error::{R2Error, RequestError};
 use crate::model::{ETag, Integrity};
@@ -81,6 +82,31 @@ impl RequestBuilder {
         }
     }
 
+    /// Adds a page size such as `max-keys`, which must be 1..=1000.
+    pub(crate) fn page_size(
+        &mut self,
+        name: &'static str,
+        value: Option<u32>,
+    ) -> Result<(), RequestError> {
+        let Some(n) = value else { return Ok(()) };
+        if !(1..=1000).contains(&n) {
+            return Err(RequestError::OutOfRange {
+                parameter: name,
+                expected: "1 ..= 1000",
+                got: n.to_string(),
+            });
+        }
+        self.query(name, &n.to_string());
+        Ok(())
+    }
+
+    /// Adds `partNumber`, which must be 1..=10000.
+    pub(crate) fn part_number(&mut self, number: u32) -> Result<(), RequestError> {
+        check_part_number(number)?;
+        self.query("partNumber", &number.to_string());
+        Ok(())
+    }
+
     /// Adds a value-less subresource such as `uploads` or `delete`.
     pub(crate) fn subresource(&mut self, name: &str) {
         self.separate_query();
@@ -141,6 +167,24 @@ impl RequestBuilder {
     /// Gives direct access to the headers (for metadata).
     pub(crate) fn headers_mut(&mut self) -> &mut HeaderMap {
         &mut self.headers
+    }
+
+    /// Sets the body of a single upload (PutObject or one part), which may
+    /// hold at most 5 GiB − 5 MiB, and the payload hash it is signed with.
+    pub(crate) fn upload_body(
+        &mut self,
+        body: RequestBody,
+        payload: PayloadHash,
+    ) -> Result<(), RequestError> {
+        let length = body.content_length();
+        if length > MAX_SINGLE_UPLOAD {
+            return Err(RequestError::TooLarge {
+                bytes: length,
+                limit: MAX_SINGLE_UPLOAD,
+            });
+        }
+        self.body(body, payload);
+        Ok(())
     }
 
     /// Sets the body and the payload hash it is signed with.

@@ -179,12 +179,12 @@ impl Operation for CompleteMultipartUpload {
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<CompleteMultipartUploadOutput, R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: Some(self.key.as_str()),
-            upload_id: Some(&self.upload_id),
-        };
+        let context = ErrorContext::upload(
+            Self::NAME,
+            self.bucket.as_str(),
+            self.key.as_str(),
+            &self.upload_id,
+        );
         let mut doc = Document::open(&context, response, &["CompleteMultipartUploadResult"])?;
         let (mut location, mut bucket, mut key, mut etag) = (None, None, None, None);
         let mut checksums = Checksums::from_headers(response.headers());

@@ -175,6 +175,26 @@ impl CopyObject {
     }
 }
 
+/// Reads a `CopyObjectResult` or `CopyPartResult`: the new ETag and time.
+pub(crate) fn read_copy_result(
+    context: &ErrorContext<'_>,
+    response: &Response<Bytes>,
+    root: &'static str,
+) -> Result<(ETag, Option<OffsetDateTime>), R2Error> {
+    let mut doc = Document::open(context, response, &[root])?;
+    let (mut etag, mut last_modified) = (None, None);
+    while let Some(child) = doc.next()? {
+        match child.name() {
+            b"ETag" => etag = Some(ETag::new(doc.string(child)?)),
+            b"LastModified" => last_modified = Some(doc.date(child, "LastModified")?),
+            _ => doc.skip(child)?,
+        }
+    }
+    let etag = etag.ok_or_else(|| doc.missing("ETag"))?;
+    doc.finish()?;
+    Ok((etag, last_modified))
+}
+
 impl Operation for CopyObject {
     type Output = CopyObjectOutput;
     const NAME: OperationName = OperationName::CopyObject;
@@ -225,23 +245,8 @@ impl Operation for CopyObject {
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<CopyObjectOutput, R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: Some(self.key.as_str()),
-            upload_id: None,
-        };
-        let mut doc = Document::open(&context, response, &["CopyObjectResult"])?;
-        let (mut etag, mut last_modified) = (None, None);
-        while let Some(child) = doc.next()? {
-            match child.name() {
-                b"ETag" => etag = Some(ETag::new(doc.string(child)?)),
-                b"LastModified" => last_modified = Some(doc.date(child, "LastModified")?),
-                _ => doc.skip(child)?,
-            }
-        }
-        let etag = etag.ok_or_else(|| doc.missing("ETag"))?;
-        doc.finish()?;
+        let context = ErrorContext::object(Self::NAME, self.bucket.as_str(), self.key.as_str());
+        let (etag, last_modified) = read_copy_result(&context, response, "CopyObjectResult")?;
         let headers = ResponseHeaders::new(response.headers(), Self::NAME);
         Ok(CopyObjectOutput {
             etag,

@@ -89,12 +89,7 @@ impl Operation for CreateMultipartUpload {
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<CreateMultipartUploadOutput, R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: Some(self.key.as_str()),
-            upload_id: None,
-        };
+        let context = ErrorContext::object(Self::NAME, self.bucket.as_str(), self.key.as_str());
         let mut doc = Document::open(&context, response, &["InitiateMultipartUploadResult"])?;
         let (mut bucket, mut key, mut upload_id) = (None, None, None);
         while let Some(child) = doc.next()? {

@@ -55,12 +55,7 @@ impl Operation for DeleteObject {
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<(), R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: Some(self.key.as_str()),
-            upload_id: None,
-        };
+        let context = ErrorContext::object(Self::NAME, self.bucket.as_str(), self.key.as_str());
         check_status(&context, response)
     }
 }

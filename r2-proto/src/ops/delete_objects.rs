@@ -132,12 +132,7 @@ impl Operation for DeleteObjects {
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<DeleteObjectsOutput, R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: None,
-            upload_id: None,
-        };
+        let context = ErrorContext::bucket(Self::NAME, self.bucket.as_str());
         let mut doc = Document::open(&context, response, &["DeleteResult"])?;
         let mut output = DeleteObjectsOutput::default();
         while let Some(child) = doc.next()? {

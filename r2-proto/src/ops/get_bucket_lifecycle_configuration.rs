@@ -161,12 +161,7 @@ impl Operation for GetBucketLifecycleConfiguration {
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<Vec<LifecycleRule>, R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: None,
-            upload_id: None,
-        };
+        let context = ErrorContext::bucket(Self::NAME, self.bucket.as_str());
         let mut doc = match Document::open(&context, response, &["LifecycleConfiguration"]) {
             Ok(doc) => doc,
             Err(R2Error::Bucket(BucketError::NoSuchLifecycleConfiguration(_))) => {

@@ -9,7 +9,7 @@ use super::document::check_status;
 use super::preconditions::{Preconditions, precondition_setters};
 use super::{Operation, OperationName, PreparedRequest};
 use crate::config::Endpoint;
-use crate::error::{ErrorContext, R2Error, RequestError, TransferError, error_from_response};
+use crate::error::{ErrorContext, R2Error, TransferError, error_from_response};
 use crate::model::{ByteRange, ObjectMetadata};
 use crate::names::{BucketName, ObjectKey};
 use crate::response_headers::ResponseHeaders;
@@ -138,12 +138,7 @@ impl GetObject {
     }
 
     fn context(&self) -> ErrorContext<'_> {
-        ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: Some(self.key.as_str()),
-            upload_id: None,
-        }
+        ErrorContext::object(Self::NAME, self.bucket.as_str(), self.key.as_str())
     }
 
     /// For adapters that stream the body: the metadata of a response from its
@@ -169,15 +164,7 @@ impl Operation for GetObject {
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         let mut builder = RequestBuilder::object(Self::NAME, Method::GET, &self.bucket, &self.key);
         if let Some(number) = self.part_number {
-            if !(1..=10_000).contains(&number) {
-                return Err(RequestError::OutOfRange {
-                    parameter: "partNumber",
-                    expected: "1 ..= 10000",
-                    got: number.to_string(),
-                }
-                .into());
-            }
-            builder.query("partNumber", &number.to_string());
+            builder.part_number(number)?;
         }
         for (name, value) in &self.overrides {
             builder.query(name, value);

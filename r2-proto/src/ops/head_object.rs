@@ -8,7 +8,7 @@ use super::document::check_status;
 use super::preconditions::{Preconditions, precondition_setters};
 use super::{Operation, OperationName, PreparedRequest};
 use crate::config::Endpoint;
-use crate::error::{ErrorContext, R2Error, RequestError};
+use crate::error::{ErrorContext, R2Error};
 use crate::model::ObjectMetadata;
 use crate::names::{BucketName, ObjectKey};
 use crate::response_headers::ResponseHeaders;
@@ -78,27 +78,14 @@ impl Operation for HeadObject {
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         let mut builder = RequestBuilder::object(Self::NAME, Method::HEAD, &self.bucket, &self.key);
         if let Some(number) = self.part_number {
-            if !(1..=10_000).contains(&number) {
-                return Err(RequestError::OutOfRange {
-                    parameter: "partNumber",
-                    expected: "1 ..= 10000",
-                    got: number.to_string(),
-                }
-                .into());
-            }
-            builder.query("partNumber", &number.to_string());
+            builder.part_number(number)?;
         }
         self.preconditions.write(&mut builder)?;
         builder.build(endpoint)
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<ObjectMetadata, R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: Some(self.key.as_str()),
-            upload_id: None,
-        };
+        let context = ErrorContext::object(Self::NAME, self.bucket.as_str(), self.key.as_str());
         check_status(&context, response)?;
         ObjectMetadata::from_headers(ResponseHeaders::new(response.headers(), Self::NAME))
     }

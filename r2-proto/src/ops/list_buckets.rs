@@ -8,7 +8,7 @@ use super::builder::RequestBuilder;
 use super::document::Document;
 use super::{Operation, OperationName, PreparedRequest};
 use crate::config::Endpoint;
-use crate::error::{ErrorContext, R2Error, RequestError};
+use crate::error::{ErrorContext, R2Error};
 use crate::response_headers::ResponseHeaders;
 
 /// Lists the account's buckets, with R2's pagination (`prefix`,
@@ -95,21 +95,11 @@ impl Operation for ListBuckets {
     const NAME: OperationName = OperationName::ListBuckets;
 
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
-        if let Some(n) = self.max_keys
-            && !(1..=1000).contains(&n)
-        {
-            return Err(RequestError::OutOfRange {
-                parameter: "max-keys",
-                expected: "1 ..= 1000",
-                got: n.to_string(),
-            }
-            .into());
-        }
         let mut builder = RequestBuilder::service(Self::NAME, Method::GET);
         builder.query_opt("prefix", self.prefix.as_deref());
         builder.query_opt("start-after", self.start_after.as_deref());
         builder.query_opt("continuation-token", self.continuation_token.as_deref());
-        builder.query_opt("max-keys", self.max_keys.map(|n| n.to_string()).as_deref());
+        builder.page_size("max-keys", self.max_keys)?;
         builder.build(endpoint)
     }
 

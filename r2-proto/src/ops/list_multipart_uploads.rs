@@ -10,7 +10,7 @@ use super::document::Document;
 use super::list_objects_v2::{read_common_prefix, url_decode};
 use super::{Operation, OperationName, PreparedRequest};
 use crate::config::Endpoint;
-use crate::error::{ErrorContext, R2Error, RequestError, ResponseError, ResponseProblem};
+use crate::error::{ErrorContext, R2Error, ResponseError, ResponseProblem};
 use crate::model::StorageClass;
 use crate::names::BucketName;
 
@@ -142,16 +142,6 @@ impl Operation for ListMultipartUploads {
     const NAME: OperationName = OperationName::ListMultipartUploads;
 
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
-        if let Some(n) = self.max_uploads
-            && !(1..=1000).contains(&n)
-        {
-            return Err(RequestError::OutOfRange {
-                parameter: "max-uploads",
-                expected: "1 ..= 1000",
-                got: n.to_string(),
-            }
-            .into());
-        }
         let mut builder = RequestBuilder::bucket(Self::NAME, Method::GET, &self.bucket);
         builder.subresource("uploads");
         builder.query("encoding-type", "url");
@@ -159,20 +149,12 @@ impl Operation for ListMultipartUploads {
         builder.query_opt("delimiter", self.delimiter.as_deref());
         builder.query_opt("key-marker", self.key_marker.as_deref());
         builder.query_opt("upload-id-marker", self.upload_id_marker.as_deref());
-        builder.query_opt(
-            "max-uploads",
-            self.max_uploads.map(|n| n.to_string()).as_deref(),
-        );
+        builder.page_size("max-uploads", self.max_uploads)?;
         builder.build(endpoint)
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<ListMultipartUploadsOutput, R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: None,
-            upload_id: None,
-        };
+        let context = ErrorContext::bucket(Self::NAME, self.bucket.as_str());
         let mut doc = Document::open(&context, response, &["ListMultipartUploadsResult"])?;
         let mut out = ListMultipartUploadsOutput::default();
         let mut url_encoded = false;

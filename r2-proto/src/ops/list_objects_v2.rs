@@ -9,7 +9,7 @@ use super::builder::RequestBuilder;
 use super::document::Document;
 use super::{Operation, OperationName, PreparedRequest};
 use crate::config::Endpoint;
-use crate::error::{ErrorContext, R2Error, RequestError, ResponseError, ResponseProblem};
+use crate::error::{ErrorContext, R2Error, ResponseError, ResponseProblem};
 use crate::model::{ETag, StorageClass};
 use crate::names::BucketName;
 use crate::percent;
@@ -270,22 +270,12 @@ impl Operation for ListObjectsV2 {
     const NAME: OperationName = OperationName::ListObjectsV2;
 
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
-        if let Some(n) = self.max_keys
-            && !(1..=1000).contains(&n)
-        {
-            return Err(RequestError::OutOfRange {
-                parameter: "max-keys",
-                expected: "1 ..= 1000",
-                got: n.to_string(),
-            }
-            .into());
-        }
         let mut builder = RequestBuilder::bucket(Self::NAME, Method::GET, &self.bucket);
         builder.query("list-type", "2");
         builder.query("encoding-type", "url");
         builder.query_opt("prefix", self.prefix.as_deref());
         builder.query_opt("delimiter", self.delimiter.as_deref());
-        builder.query_opt("max-keys", self.max_keys.map(|n| n.to_string()).as_deref());
+        builder.page_size("max-keys", self.max_keys)?;
         builder.query_opt("continuation-token", self.continuation_token.as_deref());
         builder.query_opt("start-after", self.start_after.as_deref());
         if self.fetch_owner {
@@ -295,12 +285,7 @@ impl Operation for ListObjectsV2 {
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<ListObjectsV2Output, R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: None,
-            upload_id: None,
-        };
+        let context = ErrorContext::bucket(Self::NAME, self.bucket.as_str());
         let mut doc = Document::open(&context, response, &["ListBucketResult"])?;
         let mut out = ListObjectsV2Output::default();
         let keys_decoded = declares_url_encoding(response.body());

@@ -9,7 +9,7 @@ use super::document::Document;
 use super::upload_part::check_upload_id;
 use super::{Operation, OperationName, PreparedRequest};
 use crate::config::Endpoint;
-use crate::error::{ErrorContext, R2Error, RequestError, ResponseError, ResponseProblem};
+use crate::error::{ErrorContext, R2Error, ResponseError, ResponseProblem};
 use crate::model::{ChecksumAlgorithm, Checksums, ETag};
 use crate::names::{BucketName, ObjectKey};
 
@@ -129,22 +129,9 @@ impl Operation for ListParts {
 
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         check_upload_id(&self.upload_id)?;
-        if let Some(n) = self.max_parts
-            && !(1..=1000).contains(&n)
-        {
-            return Err(RequestError::OutOfRange {
-                parameter: "max-parts",
-                expected: "1 ..= 1000",
-                got: n.to_string(),
-            }
-            .into());
-        }
         let mut builder = RequestBuilder::object(Self::NAME, Method::GET, &self.bucket, &self.key);
         builder.query("uploadId", &self.upload_id);
-        builder.query_opt(
-            "max-parts",
-            self.max_parts.map(|n| n.to_string()).as_deref(),
-        );
+        builder.page_size("max-parts", self.max_parts)?;
         builder.query_opt(
             "part-number-marker",
             self.part_number_marker.map(|n| n.to_string()).as_deref(),
@@ -153,12 +140,12 @@ impl Operation for ListParts {
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<ListPartsOutput, R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: Some(self.key.as_str()),
-            upload_id: Some(&self.upload_id),
-        };
+        let context = ErrorContext::upload(
+            Self::NAME,
+            self.bucket.as_str(),
+            self.key.as_str(),
+            &self.upload_id,
+        );
         // moto answers with <ListPartsResponse>; S3 and R2 with <ListPartsResult>.
         let mut doc = Document::open(
             &context,

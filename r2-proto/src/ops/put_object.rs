@@ -8,7 +8,7 @@ use super::builder::RequestBuilder;
 use super::document::check_status;
 use super::preconditions::{Preconditions, precondition_setters};
 use super::{Operation, OperationName, PreparedRequest, RequestBody};
-use crate::config::{Endpoint, MAX_SINGLE_UPLOAD};
+use crate::config::Endpoint;
 use crate::error::{ErrorContext, R2Error, RequestError};
 use crate::model::{ChecksumAlgorithm, Checksums, ETag, Integrity};
 use crate::names::{BucketName, ObjectKey};
@@ -116,12 +116,7 @@ impl PutObject {
     }
 
     fn context(&self) -> ErrorContext<'_> {
-        ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: Some(self.key.as_str()),
-            upload_id: None,
-        }
+        ErrorContext::object(Self::NAME, self.bucket.as_str(), self.key.as_str())
     }
 }
 
@@ -130,14 +125,6 @@ impl Operation for PutObject {
     const NAME: OperationName = OperationName::PutObject;
 
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
-        let length = self.body.content_length();
-        if length > MAX_SINGLE_UPLOAD {
-            return Err(RequestError::TooLarge {
-                bytes: length,
-                limit: MAX_SINGLE_UPLOAD,
-            }
-            .into());
-        }
         if let Some(Integrity::Checksum(checksum)) = &self.integrity
             && checksum.algorithm() == ChecksumAlgorithm::Crc64Nvme
         {
@@ -150,7 +137,7 @@ impl Operation for PutObject {
         self.attributes.write(&mut builder)?;
         self.preconditions.write(&mut builder)?;
         builder.integrity(self.integrity.as_ref())?;
-        builder.body(self.body.clone(), self.payload);
+        builder.upload_body(self.body.clone(), self.payload)?;
         builder.build(endpoint)
     }
 

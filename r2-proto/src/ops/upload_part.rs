@@ -6,7 +6,7 @@ use http::{Method, Response};
 use super::builder::RequestBuilder;
 use super::document::check_status;
 use super::{Operation, OperationName, PreparedRequest, RequestBody};
-use crate::config::{Endpoint, MAX_SINGLE_UPLOAD};
+use crate::config::Endpoint;
 use crate::error::{ErrorContext, R2Error, RequestError};
 use crate::model::{Checksums, ETag, Integrity};
 use crate::names::{BucketName, ObjectKey};
@@ -158,31 +158,22 @@ impl Operation for UploadPart {
     const NAME: OperationName = OperationName::UploadPart;
 
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
-        check_part_number(self.part_number)?;
         check_upload_id(&self.upload_id)?;
-        let length = self.body.content_length();
-        if length > MAX_SINGLE_UPLOAD {
-            return Err(RequestError::TooLarge {
-                bytes: length,
-                limit: MAX_SINGLE_UPLOAD,
-            }
-            .into());
-        }
         let mut builder = RequestBuilder::object(Self::NAME, Method::PUT, &self.bucket, &self.key);
-        builder.query("partNumber", &self.part_number.to_string());
+        builder.part_number(self.part_number)?;
         builder.query("uploadId", &self.upload_id);
         builder.integrity(self.integrity.as_ref())?;
-        builder.body(self.body.clone(), self.payload);
+        builder.upload_body(self.body.clone(), self.payload)?;
         builder.build(endpoint)
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<UploadPartOutput, R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: Some(self.key.as_str()),
-            upload_id: Some(&self.upload_id),
-        };
+        let context = ErrorContext::upload(
+            Self::NAME,
+            self.bucket.as_str(),
+            self.key.as_str(),
+            &self.upload_id,
+        );
         check_status(&context, response)?;
         let headers = ResponseHeaders::new(response.headers(), Self::NAME);
         Ok(UploadPartOutput {

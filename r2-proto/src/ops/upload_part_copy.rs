@@ -5,10 +5,9 @@ use http::{Method, Response};
 use time::OffsetDateTime;
 
 use super::builder::RequestBuilder;
-use super::copy_object::CopySource;
-use super::document::Document;
+use super::copy_object::{CopySource, read_copy_result};
 use super::header_names::{X_AMZ_COPY_SOURCE, X_AMZ_COPY_SOURCE_RANGE};
-use super::upload_part::{check_part_number, check_upload_id};
+use super::upload_part::check_upload_id;
 use super::{Operation, OperationName, PreparedRequest};
 use crate::config::Endpoint;
 use crate::error::{ErrorContext, R2Error, RequestError};
@@ -82,10 +81,9 @@ impl Operation for UploadPartCopy {
     const NAME: OperationName = OperationName::UploadPartCopy;
 
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
-        check_part_number(self.part_number)?;
         check_upload_id(&self.upload_id)?;
         let mut builder = RequestBuilder::object(Self::NAME, Method::PUT, &self.bucket, &self.key);
-        builder.query("partNumber", &self.part_number.to_string());
+        builder.part_number(self.part_number)?;
         builder.query("uploadId", &self.upload_id);
         builder.header(X_AMZ_COPY_SOURCE, &self.source.header_value())?;
         if let Some((first, last)) = self.range {
@@ -98,23 +96,13 @@ impl Operation for UploadPartCopy {
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<UploadPartCopyOutput, R2Error> {
-        let context = ErrorContext {
-            operation: Self::NAME,
-            bucket: Some(self.bucket.as_str()),
-            key: Some(self.key.as_str()),
-            upload_id: Some(&self.upload_id),
-        };
-        let mut doc = Document::open(&context, response, &["CopyPartResult"])?;
-        let (mut etag, mut last_modified) = (None, None);
-        while let Some(child) = doc.next()? {
-            match child.name() {
-                b"ETag" => etag = Some(ETag::new(doc.string(child)?)),
-                b"LastModified" => last_modified = Some(doc.date(child, "LastModified")?),
-                _ => doc.skip(child)?,
-            }
-        }
-        let etag = etag.ok_or_else(|| doc.missing("ETag"))?;
-        doc.finish()?;
+        let context = ErrorContext::upload(
+            Self::NAME,
+            self.bucket.as_str(),
+            self.key.as_str(),
+            &self.upload_id,
+        );
+        let (etag, last_modified) = read_copy_result(&context, response, "CopyPartResult")?;
         Ok(UploadPartCopyOutput {
             etag,
             last_modified,
