@@ -75,6 +75,10 @@ fn signed<O: Operation>(operation: &O) -> String {
             }
             _ => out.push_str(&format!("\n<{} binary bytes>\n", bytes.len())),
         },
+        RequestBody::Chunks(chunks) => {
+            let len: usize = chunks.iter().map(|c| c.len()).sum();
+            out.push_str(&format!("\n<{len} bytes in {} chunks>\n", chunks.len()));
+        }
         RequestBody::Stream { content_length } => {
             out.push_str(&format!(
                 "\n<{content_length} bytes streamed by the adapter>\n"

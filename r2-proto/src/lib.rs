@@ -26,19 +26,24 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod client_core;
 pub mod config;
 pub mod credentials;
 pub mod dates;
 pub mod env;
 pub mod error;
+pub mod exchange;
 pub mod model;
 pub mod names;
 pub mod ops;
 pub mod percent;
+pub mod resilience;
 mod response_headers;
 pub mod sign;
+pub mod transfer;
 mod xml;
 
+pub use client_core::{ClientCore, Now, RequestId, ResilienceConfig};
 pub use config::{Config, ConfigBuilder, Endpoint, Jurisdiction};
 pub use credentials::{Credentials, SecretString};
 pub use error::{ConfigError, R2Error, RequestError, SignError};

@@ -138,6 +138,9 @@ pub enum RequestError {
     /// An operation R2 cannot presign (it presigns GET, HEAD, PUT and DELETE only).
     #[error("{0} cannot be presigned: R2 presigns GET, HEAD, PUT and DELETE requests only")]
     NotPresignable(&'static str),
+    /// A resume state that cannot be read.
+    #[error("invalid resume state: {0}")]
+    InvalidResumeState(String),
     /// An empty multipart upload id.
     #[error("the upload id is empty")]
     EmptyUploadId,

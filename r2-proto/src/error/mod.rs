@@ -88,6 +88,18 @@ pub enum R2Error {
     /// An error code r2 does not know, kept verbatim.
     #[error("{0}")]
     Unrecognized(Box<ErrorDetails>),
+    /// The circuit breaker refused the request: the endpoint (or bucket)
+    /// failed repeatedly and is given time to recover.
+    #[error("circuit open{}: not sending for another {retry_in:?}", bucket.as_deref().map(|b| format!(" for bucket {b}")).unwrap_or_default())]
+    CircuitOpen {
+        /// The bucket, when breakers are per bucket.
+        bucket: Option<String>,
+        /// How long until a probe may go.
+        retry_in: std::time::Duration,
+    },
+    /// A multipart upload failed; says which part and whether it can resume.
+    #[error(transparent)]
+    Upload(Box<crate::transfer::UploadFailure>),
 }
 
 impl R2Error {
@@ -135,11 +147,13 @@ impl R2Error {
             Self::InvalidRequest(e) => e.details(),
             Self::Transfer(e) => e.details(),
             Self::Unrecognized(details) => Some(details),
+            Self::Upload(failure) => failure.cause.details(),
             Self::Config(_)
             | Self::Request(_)
             | Self::Sign(_)
             | Self::Network(_)
-            | Self::Response(_) => None,
+            | Self::Response(_)
+            | Self::CircuitOpen { .. } => None,
         }
     }
 
@@ -174,6 +188,8 @@ impl R2Error {
             Self::Network(_) => "network",
             Self::Response(_) => "response",
             Self::Unrecognized(_) => "unrecognized",
+            Self::CircuitOpen { .. } => "circuit_open",
+            Self::Upload(_) => "upload",
         }
     }
 
@@ -183,24 +199,10 @@ impl R2Error {
     /// not here: it is retried once after correcting the clock (see
     /// [`server_time`](Self::server_time)).
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::Server(e) => !matches!(e, ServerError::NotImplemented(_)),
-            Self::Transfer(e) => matches!(
-                e,
-                TransferError::RequestTimeout(_) | TransferError::IncompleteBody { .. }
-            ),
-            Self::Network(e) => !matches!(e, NetworkError::Tls(_)),
-            Self::Unrecognized(d) => d.status == 429 || (d.status >= 500 && d.status != 501),
-            Self::Config(_)
-            | Self::Request(_)
-            | Self::Sign(_)
-            | Self::Auth(_)
-            | Self::Bucket(_)
-            | Self::Object(_)
-            | Self::Multipart(_)
-            | Self::InvalidRequest(_)
-            | Self::Response(_) => false,
-        }
+        !matches!(
+            crate::resilience::RetryClass::of(self),
+            crate::resilience::RetryClass::Permanent | crate::resilience::RetryClass::ClockSkew
+        )
     }
 
     /// The wait the server asked for (`Retry-After`), when it did.

@@ -195,6 +195,23 @@ service_errors! {
             /// Bytes received.
             received: u64,
         },
+        /// The upload's source failed or did not give the bytes it promised.
+        #[error("the source of part {part} failed: {message}")]
+        SourceFailed {
+            /// The part being read.
+            part: u32,
+            /// What went wrong.
+            message: String,
+        },
+        /// A ranged download found another version of the object than the
+        /// one it started with (a server that ignored `If-Match`).
+        #[error("the object changed during the download: ETag {found}, expected {expected}")]
+        ObjectChanged {
+            /// The ETag the download is pinned to.
+            expected: String,
+            /// The ETag a later range came with.
+            found: String,
+        },
         /// A body's checksum or MD5 ETag differs from the one computed over the bytes received.
         #[error("{algorithm} mismatch: expected {expected}, computed {actual}")]
         ChecksumMismatch {

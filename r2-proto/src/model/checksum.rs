@@ -153,6 +153,45 @@ impl Checksum {
         Self::Sha256(Sha256::digest(data).into())
     }
 
+    /// The checksum of the concatenation of `chunks` with `algorithm`;
+    /// `None` for CRC64NVME, which callers compute themselves.
+    pub fn of_chunks<C: AsRef<[u8]>>(algorithm: ChecksumAlgorithm, chunks: &[C]) -> Option<Self> {
+        let chunks = chunks.iter().map(AsRef::as_ref);
+        Some(match algorithm {
+            ChecksumAlgorithm::Crc32 => {
+                let mut hasher = crc32fast::Hasher::new();
+                chunks.for_each(|chunk| hasher.update(chunk));
+                Self::Crc32(hasher.finalize())
+            }
+            ChecksumAlgorithm::Crc32c => Self::Crc32c(chunks.fold(0, crc32c::crc32c_append)),
+            ChecksumAlgorithm::Sha1 => {
+                let mut hasher = Sha1::new();
+                chunks.for_each(|chunk| hasher.update(chunk));
+                Self::Sha1(hasher.finalize().into())
+            }
+            ChecksumAlgorithm::Sha256 => {
+                let mut hasher = Sha256::new();
+                chunks.for_each(|chunk| hasher.update(chunk));
+                Self::Sha256(hasher.finalize().into())
+            }
+            ChecksumAlgorithm::Crc64Nvme => return None,
+        })
+    }
+
+    /// Reads a value as S3 writes it (base64 of the big-endian bytes).
+    pub fn from_base64(algorithm: ChecksumAlgorithm, text: &str) -> Option<Self> {
+        let bytes = BASE64.decode(text).ok()?;
+        Some(match algorithm {
+            ChecksumAlgorithm::Crc32 => Self::Crc32(u32::from_be_bytes(bytes.try_into().ok()?)),
+            ChecksumAlgorithm::Crc32c => Self::Crc32c(u32::from_be_bytes(bytes.try_into().ok()?)),
+            ChecksumAlgorithm::Sha1 => Self::Sha1(bytes.try_into().ok()?),
+            ChecksumAlgorithm::Sha256 => Self::Sha256(bytes.try_into().ok()?),
+            ChecksumAlgorithm::Crc64Nvme => {
+                Self::Crc64Nvme(u64::from_be_bytes(bytes.try_into().ok()?))
+            }
+        })
+    }
+
     /// The algorithm.
     pub fn algorithm(&self) -> ChecksumAlgorithm {
         match self {
@@ -194,6 +233,15 @@ impl Integrity {
     /// `Content-MD5` of `data`.
     pub fn content_md5_of(data: &[u8]) -> Self {
         Self::ContentMd5(Md5::digest(data).into())
+    }
+
+    /// `Content-MD5` of the concatenation of `chunks`.
+    pub fn content_md5_of_chunks<C: AsRef<[u8]>>(chunks: &[C]) -> Self {
+        let mut hasher = Md5::new();
+        chunks
+            .iter()
+            .for_each(|chunk| hasher.update(chunk.as_ref()));
+        Self::ContentMd5(hasher.finalize().into())
     }
 
     /// The header name.
@@ -320,6 +368,51 @@ mod tests {
         assert_eq!(
             format!("{:?}", Integrity::content_md5_of(data)),
             "ContentMd5(XrY7u+Ae7tCTyyK7j1rNww==)"
+        );
+    }
+
+    #[test]
+    fn chunked_values_equal_whole_values_and_round_trip() {
+        let chunks: [&[u8]; 3] = [b"hel", b"", b"lo world"];
+        for algorithm in [
+            ChecksumAlgorithm::Crc32,
+            ChecksumAlgorithm::Crc32c,
+            ChecksumAlgorithm::Sha1,
+            ChecksumAlgorithm::Sha256,
+        ] {
+            let chunked = Checksum::of_chunks(algorithm, &chunks).unwrap();
+            let whole = Checksum::of_chunks(algorithm, &[b"hello world"]).unwrap();
+            assert_eq!(chunked, whole);
+            assert_eq!(chunked.algorithm(), algorithm);
+            assert_eq!(
+                Checksum::from_base64(algorithm, &chunked.to_base64()),
+                Some(chunked)
+            );
+        }
+        assert_eq!(
+            Checksum::of_chunks(ChecksumAlgorithm::Crc32, &chunks),
+            Some(Checksum::crc32_of(b"hello world"))
+        );
+        assert_eq!(
+            Checksum::of_chunks(ChecksumAlgorithm::Crc64Nvme, &chunks),
+            None
+        );
+        let crc64 = Checksum::Crc64Nvme(7);
+        assert_eq!(
+            Checksum::from_base64(ChecksumAlgorithm::Crc64Nvme, &crc64.to_base64()),
+            Some(crc64)
+        );
+        assert_eq!(
+            Checksum::from_base64(ChecksumAlgorithm::Crc32, "AAAA"),
+            None
+        );
+        assert_eq!(
+            Checksum::from_base64(ChecksumAlgorithm::Crc32, "not base64"),
+            None
+        );
+        assert_eq!(
+            Integrity::content_md5_of_chunks(&chunks),
+            Integrity::content_md5_of(b"hello world")
         );
     }
 

@@ -18,6 +18,9 @@ pub enum RequestBody {
     Empty,
     /// A body the core holds: an XML document, or bytes handed over by the caller.
     Bytes(Bytes),
+    /// A body the core holds in pieces, sent one after the other (a short
+    /// stream gathered part by part before it was known to be short).
+    Chunks(Vec<Bytes>),
     /// A body the adapter streams from its source; the core knows its length,
     /// which is sent as `Content-Length`.
     Stream {
@@ -32,6 +35,7 @@ impl RequestBody {
         match self {
             Self::Empty => 0,
             Self::Bytes(bytes) => bytes.len() as u64,
+            Self::Chunks(chunks) => chunks.iter().map(|c| c.len() as u64).sum(),
             Self::Stream { content_length } => *content_length,
         }
     }
@@ -42,6 +46,12 @@ impl fmt::Debug for RequestBody {
         match self {
             Self::Empty => f.write_str("Empty"),
             Self::Bytes(bytes) => write!(f, "Bytes({} bytes)", bytes.len()),
+            Self::Chunks(chunks) => write!(
+                f,
+                "Chunks({} chunks, {} bytes)",
+                chunks.len(),
+                self.content_length()
+            ),
             Self::Stream { content_length } => write!(f, "Stream({content_length} bytes)"),
         }
     }
@@ -146,5 +156,8 @@ mod tests {
             "Stream(9 bytes)"
         );
         assert_eq!(format!("{:?}", RequestBody::Empty), "Empty");
+        let chunks = RequestBody::Chunks(vec![Bytes::from_static(b"ab"), Bytes::from_static(b"c")]);
+        assert_eq!(chunks.content_length(), 3);
+        assert_eq!(format!("{chunks:?}"), "Chunks(2 chunks, 3 bytes)");
     }
 }

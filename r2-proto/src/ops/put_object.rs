@@ -65,6 +65,11 @@ impl PutObject {
         Self::with_body(bucket, key, RequestBody::Bytes(body.into()))
     }
 
+    /// Stores the concatenation of `chunks`, sent one after the other.
+    pub fn from_chunks(bucket: BucketName, key: ObjectKey, chunks: Vec<Bytes>) -> Self {
+        Self::with_body(bucket, key, RequestBody::Chunks(chunks))
+    }
+
     /// Stores `content_length` bytes that the adapter streams from its source.
     pub fn streamed(bucket: BucketName, key: ObjectKey, content_length: u64) -> Self {
         Self::with_body(bucket, key, RequestBody::Stream { content_length })
@@ -123,6 +128,14 @@ impl PutObject {
 impl Operation for PutObject {
     type Output = PutObjectOutput;
     const NAME: OperationName = OperationName::PutObject;
+
+    fn target_bucket(&self) -> Option<&str> {
+        Some(self.bucket.as_str())
+    }
+
+    fn target_key(&self) -> Option<&str> {
+        Some(self.key.as_str())
+    }
 
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         if let Some(Integrity::Checksum(checksum)) = &self.integrity

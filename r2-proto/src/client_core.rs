@@ -1,0 +1,159 @@
+//! What every machine of one client shares: configuration, signer, retry
+//! policy and budget, circuit breakers, rate limiters, clock-skew offset and
+//! the jitter generator.
+//!
+//! Adapters hold one `Arc<ClientCore>` and hand it to each machine. The
+//! mutable parts sit behind one mutex, held only for a few arithmetic steps,
+//! so many tasks can drive machines at once.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use http::Request;
+use time::OffsetDateTime;
+
+use crate::config::Config;
+use crate::error::SignError;
+use crate::ops::{PreparedRequest, RequestBody};
+use crate::resilience::{
+    BreakerConfig, Breakers, ClockSkew, Jitter, Limiters, RateLimitConfig, RetryBudget, RetryPolicy,
+};
+use crate::sign::Signer;
+
+/// A moment, as the driver saw it: a monotonic instant for waits and
+/// timeouts, and the wall-clock time for signing. The core reads no clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now {
+    /// Monotonic time.
+    pub instant: Instant,
+    /// Wall-clock time (UTC).
+    pub wall: OffsetDateTime,
+}
+
+impl Now {
+    /// A moment from its two readings.
+    pub fn new(instant: Instant, wall: OffsetDateTime) -> Self {
+        Self { instant, wall }
+    }
+
+    /// The same moment `by` later on both clocks (for simulations).
+    pub fn advanced(self, by: std::time::Duration) -> Self {
+        Self {
+            instant: self.instant + by,
+            wall: self.wall + by,
+        }
+    }
+}
+
+/// Identifies one sent request, so its answer finds its way back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+/// How a client retries, breaks circuits and limits its rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResilienceConfig {
+    /// The retry policy.
+    pub retry: RetryPolicy,
+    /// The circuit breaker.
+    pub breaker: BreakerConfig,
+    /// Rate limiting.
+    pub rate_limit: RateLimitConfig,
+    /// The jitter generator's seed (from the OS in adapters, fixed in tests).
+    pub seed: u64,
+}
+
+impl Default for ResilienceConfig {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            breaker: BreakerConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+            seed: 0x5eed,
+        }
+    }
+}
+
+/// The shared mutable state.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) budget: RetryBudget,
+    pub(crate) breakers: Breakers,
+    pub(crate) limiters: Limiters,
+    pub(crate) skew: ClockSkew,
+    pub(crate) jitter: Jitter,
+}
+
+/// The state one client's machines share.
+#[derive(Debug)]
+pub struct ClientCore {
+    config: Config,
+    signer: Signer,
+    retry: RetryPolicy,
+    shared: Mutex<Shared>,
+    next_id: AtomicU64,
+}
+
+impl ClientCore {
+    /// A core for `config` with the default retry policy, breaker and limits.
+    pub fn new(config: Config) -> Self {
+        Self::with_resilience(config, ResilienceConfig::default())
+    }
+
+    /// A core with explicit resilience settings.
+    pub fn with_resilience(config: Config, resilience: ResilienceConfig) -> Self {
+        Self {
+            signer: config.signer(),
+            config,
+            shared: Mutex::new(Shared {
+                budget: RetryBudget::new(resilience.retry.budget),
+                breakers: Breakers::new(resilience.breaker),
+                limiters: Limiters::new(resilience.rate_limit),
+                skew: ClockSkew::default(),
+                jitter: Jitter::new(resilience.seed),
+            }),
+            retry: resilience.retry,
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The signer.
+    pub fn signer(&self) -> &Signer {
+        &self.signer
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// A fresh request id.
+    pub fn next_request_id(&self) -> RequestId {
+        RequestId(self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The clock offset learned from the server.
+    pub fn clock_skew(&self) -> ClockSkew {
+        self.shared().skew
+    }
+
+    /// Signs `prepared` at wall time `wall`, corrected by the learned clock skew.
+    pub fn sign(
+        &self,
+        prepared: &PreparedRequest,
+        wall: OffsetDateTime,
+    ) -> Result<Request<RequestBody>, SignError> {
+        let time = self.shared().skew.corrected(wall);
+        prepared.sign(&self.signer, time)
+    }
+
+    /// The shared state, locked.
+    pub(crate) fn shared(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

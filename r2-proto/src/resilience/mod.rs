@@ -1,0 +1,20 @@
+//! Retries, backoff, clock-skew correction, the circuit breaker and rate
+//! limiting, as plain data driven by the machines.
+//!
+//! Nothing here reads a clock or draws randomness of its own: instants come
+//! in as arguments and jitter comes from a seeded [`Jitter`].
+
+mod attempt;
+pub mod breaker;
+pub mod rate;
+pub mod retry;
+pub mod rng;
+pub mod skew;
+
+pub use attempt::Note;
+pub(crate) use attempt::{Attempts, Gate, Verdict};
+pub use breaker::{BreakerConfig, BreakerEvent, BreakerState, Breakers, CircuitBreaker};
+pub use rate::{Limiters, RateLimitConfig, RateLimiter};
+pub use retry::{Backoff, BudgetConfig, RetryBudget, RetryClass, RetryPolicy, RetryRule};
+pub use rng::Jitter;
+pub use skew::ClockSkew;
