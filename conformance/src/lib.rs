@@ -7,11 +7,14 @@
 //!
 //! - [`vector_file`]: files in the `r2-s3-sigv4-vectors/1` format;
 //! - [`sigv4_suite`]: the AWS suite's `.req`/`.creq`/`.sts`/`.authz` cases;
-//! - the `vectors` binary: `cargo run -p conformance --bin vectors -- PATH...`.
+//! - the `vectors` binary: `cargo run -p conformance --bin vectors -- PATH...`;
+//! - [`sim`]: the machines of `r2-proto` run against an in-memory S3 with
+//!   scripted or random faults on a fake clock.
 
 pub mod mismatch;
 pub mod request;
 pub mod sigv4_suite;
+pub mod sim;
 pub mod timestamp;
 pub mod vector_file;
 
