@@ -28,6 +28,7 @@ use http::Request;
 
 use crate::client_core::{ClientCore, Now, RequestId};
 use crate::error::{NetworkError, R2Error};
+use crate::names::BucketName;
 use crate::ops::{Operation, PreparedRequest, RequestBody};
 use crate::resilience::{Attempts, Gate, Note, Verdict};
 
@@ -100,23 +101,23 @@ pub struct Exchange<O: Operation> {
 impl<O: Operation> Exchange<O> {
     /// Prepares `operation`; a request that cannot be built fails here.
     pub fn new(core: Arc<ClientCore>, operation: O) -> Result<Self, R2Error> {
-        let attempts = Attempts::new(operation.target_bucket());
-        Self::with_attempts(core, operation, attempts)
+        Self::with_retries(core, operation, true)
     }
 
     /// Like [`new`](Self::new), without retries: for steps whose retry the
     /// caller decides (a CompleteMultipartUpload whose outcome is uncertain).
     pub fn single_attempt(core: Arc<ClientCore>, operation: O) -> Result<Self, R2Error> {
-        let attempts = Attempts::single(operation.target_bucket());
-        Self::with_attempts(core, operation, attempts)
+        Self::with_retries(core, operation, false)
     }
 
-    fn with_attempts(
-        core: Arc<ClientCore>,
-        operation: O,
-        attempts: Attempts,
-    ) -> Result<Self, R2Error> {
+    fn with_retries(core: Arc<ClientCore>, operation: O, retries: bool) -> Result<Self, R2Error> {
         let prepared = operation.to_request(core.config().endpoint())?;
+        let bucket = prepared.bucket().map(BucketName::as_str);
+        let attempts = if retries {
+            Attempts::new(bucket)
+        } else {
+            Attempts::single(bucket)
+        };
         Ok(Self {
             core,
             operation,

@@ -46,14 +46,6 @@ impl Operation for AbortMultipartUpload {
     type Output = ();
     const NAME: OperationName = OperationName::AbortMultipartUpload;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        Some(self.key.as_str())
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         check_upload_id(&self.upload_id)?;
         let mut builder =

@@ -26,14 +26,21 @@ pub(crate) struct RequestBuilder {
     headers: HeaderMap,
     body: RequestBody,
     payload: PayloadHash,
+    bucket: Option<BucketName>,
 }
 
 impl RequestBuilder {
-    fn new(operation: OperationName, method: Method, path: String) -> Self {
+    fn new(
+        operation: OperationName,
+        method: Method,
+        path: String,
+        bucket: Option<&BucketName>,
+    ) -> Self {
         Self {
             operation,
             method,
             path,
+            bucket: bucket.cloned(),
             query: String::new(),
             headers: HeaderMap::new(),
             body: RequestBody::Empty,
@@ -48,17 +55,17 @@ impl RequestBuilder {
         bucket: &BucketName,
         key: &ObjectKey,
     ) -> Self {
-        Self::new(operation, method, object_path(bucket, key))
+        Self::new(operation, method, object_path(bucket, key), Some(bucket))
     }
 
     /// A request to the endpoint's root, `/`.
     pub(crate) fn service(operation: OperationName, method: Method) -> Self {
-        Self::new(operation, method, "/".to_owned())
+        Self::new(operation, method, "/".to_owned(), None)
     }
 
     /// A request to `/<bucket>`.
     pub(crate) fn bucket(operation: OperationName, method: Method, bucket: &BucketName) -> Self {
-        Self::new(operation, method, bucket_path(bucket))
+        Self::new(operation, method, bucket_path(bucket), Some(bucket))
     }
 
     fn separate_query(&mut self) {
@@ -224,6 +231,7 @@ impl RequestBuilder {
             operation: self.operation,
             request,
             payload: self.payload,
+            bucket: self.bucket,
         })
     }
 }

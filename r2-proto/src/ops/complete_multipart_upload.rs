@@ -169,14 +169,6 @@ impl Operation for CompleteMultipartUpload {
     type Output = CompleteMultipartUploadOutput;
     const NAME: OperationName = OperationName::CompleteMultipartUpload;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        Some(self.key.as_str())
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         check_upload_id(&self.upload_id)?;
         self.check_parts()?;

@@ -199,14 +199,6 @@ impl Operation for CopyObject {
     type Output = CopyObjectOutput;
     const NAME: OperationName = OperationName::CopyObject;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        Some(self.key.as_str())
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         let mut builder = RequestBuilder::object(Self::NAME, Method::PUT, &self.bucket, &self.key);
         builder.header(X_AMZ_COPY_SOURCE, &self.source.header_value())?;

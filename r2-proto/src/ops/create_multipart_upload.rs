@@ -76,14 +76,6 @@ impl Operation for CreateMultipartUpload {
     type Output = CreateMultipartUploadOutput;
     const NAME: OperationName = OperationName::CreateMultipartUpload;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        Some(self.key.as_str())
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         let mut builder = RequestBuilder::object(Self::NAME, Method::POST, &self.bucket, &self.key);
         builder.subresource("uploads");

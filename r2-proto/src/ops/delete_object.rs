@@ -50,14 +50,6 @@ impl Operation for DeleteObject {
     type Output = ();
     const NAME: OperationName = OperationName::DeleteObject;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        Some(self.key.as_str())
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         RequestBuilder::object(Self::NAME, Method::DELETE, &self.bucket, &self.key).build(endpoint)
     }

@@ -116,14 +116,6 @@ impl Operation for DeleteObjects {
     type Output = DeleteObjectsOutput;
     const NAME: OperationName = OperationName::DeleteObjects;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        None
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         if !(1..=MAX_DELETE_KEYS).contains(&self.keys.len()) {
             return Err(RequestError::OutOfRange {

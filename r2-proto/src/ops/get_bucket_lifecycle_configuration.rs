@@ -154,14 +154,6 @@ impl Operation for GetBucketLifecycleConfiguration {
     type Output = Vec<LifecycleRule>;
     const NAME: OperationName = OperationName::GetBucketLifecycleConfiguration;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        None
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         let mut builder = RequestBuilder::bucket(Self::NAME, Method::GET, &self.bucket);
         builder.subresource("lifecycle");

@@ -161,14 +161,6 @@ impl Operation for GetObject {
     type Output = GetObjectOutput;
     const NAME: OperationName = OperationName::GetObject;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        Some(self.key.as_str())
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         let mut builder = RequestBuilder::object(Self::NAME, Method::GET, &self.bucket, &self.key);
         if let Some(number) = self.part_number {

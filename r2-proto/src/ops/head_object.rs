@@ -75,14 +75,6 @@ impl Operation for HeadObject {
     type Output = ObjectMetadata;
     const NAME: OperationName = OperationName::HeadObject;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        Some(self.key.as_str())
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         let mut builder = RequestBuilder::object(Self::NAME, Method::HEAD, &self.bucket, &self.key);
         if let Some(number) = self.part_number {

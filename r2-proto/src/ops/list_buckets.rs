@@ -94,14 +94,6 @@ impl Operation for ListBuckets {
     type Output = ListBucketsOutput;
     const NAME: OperationName = OperationName::ListBuckets;
 
-    fn target_bucket(&self) -> Option<&str> {
-        None
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        None
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         let mut builder = RequestBuilder::service(Self::NAME, Method::GET);
         builder.query_opt("prefix", self.prefix.as_deref());

@@ -141,14 +141,6 @@ impl Operation for ListMultipartUploads {
     type Output = ListMultipartUploadsOutput;
     const NAME: OperationName = OperationName::ListMultipartUploads;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        None
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         let mut builder = RequestBuilder::bucket(Self::NAME, Method::GET, &self.bucket);
         builder.subresource("uploads");

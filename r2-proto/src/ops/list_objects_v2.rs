@@ -269,14 +269,6 @@ impl Operation for ListObjectsV2 {
     type Output = ListObjectsV2Output;
     const NAME: OperationName = OperationName::ListObjectsV2;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        None
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         let mut builder = RequestBuilder::bucket(Self::NAME, Method::GET, &self.bucket);
         builder.query("list-type", "2");

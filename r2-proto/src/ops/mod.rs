@@ -100,12 +100,6 @@ pub trait Operation {
     /// The operation's name.
     const NAME: OperationName;
 
-    /// The bucket the operation acts on (for per-bucket breakers and limits, and logs).
-    fn target_bucket(&self) -> Option<&str>;
-
-    /// The key the operation acts on, if any (for logs).
-    fn target_key(&self) -> Option<&str>;
-
     /// The unsigned request, with `Content-Length` and the payload hash set.
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error>;
 

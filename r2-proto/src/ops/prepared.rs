@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 use super::OperationName;
 use crate::error::SignError;
+use crate::names::BucketName;
 use crate::sign::{PayloadHash, PresignedRequest, Signer};
 
 /// The body of a request the core built.
@@ -64,12 +65,19 @@ pub struct PreparedRequest {
     pub(crate) operation: OperationName,
     pub(crate) request: Request<RequestBody>,
     pub(crate) payload: PayloadHash,
+    pub(crate) bucket: Option<BucketName>,
 }
 
 impl PreparedRequest {
     /// The operation.
     pub fn operation(&self) -> OperationName {
         self.operation
+    }
+
+    /// The bucket the request acts on (`None` for ListBuckets): what
+    /// per-bucket breakers and rate limits key on.
+    pub fn bucket(&self) -> Option<&BucketName> {
+        self.bucket.as_ref()
     }
 
     /// The unsigned request.

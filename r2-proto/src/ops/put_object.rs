@@ -129,14 +129,6 @@ impl Operation for PutObject {
     type Output = PutObjectOutput;
     const NAME: OperationName = OperationName::PutObject;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        Some(self.key.as_str())
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         if let Some(Integrity::Checksum(checksum)) = &self.integrity
             && checksum.algorithm() == ChecksumAlgorithm::Crc64Nvme

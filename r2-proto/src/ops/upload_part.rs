@@ -157,14 +157,6 @@ impl Operation for UploadPart {
     type Output = UploadPartOutput;
     const NAME: OperationName = OperationName::UploadPart;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        Some(self.key.as_str())
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         check_upload_id(&self.upload_id)?;
         let mut builder = RequestBuilder::object(Self::NAME, Method::PUT, &self.bucket, &self.key);

@@ -80,14 +80,6 @@ impl Operation for UploadPartCopy {
     type Output = UploadPartCopyOutput;
     const NAME: OperationName = OperationName::UploadPartCopy;
 
-    fn target_bucket(&self) -> Option<&str> {
-        Some(self.bucket.as_str())
-    }
-
-    fn target_key(&self) -> Option<&str> {
-        Some(self.key.as_str())
-    }
-
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
         check_upload_id(&self.upload_id)?;
         let mut builder = RequestBuilder::object(Self::NAME, Method::PUT, &self.bucket, &self.key);
