@@ -1,6 +1,7 @@
 //! The values operations take and return: ETags, ranges, checksums,
-//! metadata, storage classes.
+//! metadata, storage classes; and the checks of a GET body as it streams.
 
+mod body_check;
 mod checksum;
 mod etag;
 mod metadata;
@@ -8,6 +9,7 @@ mod object_metadata;
 mod range;
 mod storage_class;
 
+pub use body_check::BodyCheck;
 pub use checksum::{Checksum, ChecksumAlgorithm, ChecksumType, Checksums, Integrity};
 pub use etag::ETag;
 pub use metadata::{MAX_METADATA_BYTES, METADATA_PREFIX, Metadata};

@@ -1,0 +1,280 @@
+//! Checking a GET body as it streams past: its length against
+//! `Content-Length`, and for a whole object its MD5 against a plain ETag and
+//! its bytes against a full-object `x-amz-checksum-*` the server sent.
+//!
+//! An adapter feeds every chunk to [`BodyCheck::update`] and calls
+//! [`BodyCheck::finish`] at the end of the body: a short body is
+//! [`TransferError::IncompleteBody`], a digest that differs is
+//! [`TransferError::ChecksumMismatch`]. Multipart ETags (`…-N`), composite
+//! checksums (`…-N`), ranges and SSE-C objects (whose ETag is not the MD5
+//! of the plaintext) are not digest-checked; their length still is.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use http::{HeaderMap, StatusCode};
+use md5::{Digest, Md5};
+use sha1::Sha1;
+use sha2::Sha256;
+
+use super::ChecksumAlgorithm;
+use crate::error::TransferError;
+
+/// The running state of one digest.
+#[derive(Clone)]
+enum Running {
+    Md5(Md5),
+    Crc32(crc32fast::Hasher),
+    Crc32c(u32),
+    Sha1(Sha1),
+    Sha256(Sha256),
+}
+
+impl Running {
+    fn update(&mut self, chunk: &[u8]) {
+        match self {
+            Self::Md5(h) => h.update(chunk),
+            Self::Crc32(h) => h.update(chunk),
+            Self::Crc32c(crc) => *crc = crc32c::crc32c_append(*crc, chunk),
+            Self::Sha1(h) => h.update(chunk),
+            Self::Sha256(h) => h.update(chunk),
+        }
+    }
+
+    /// The digest as the server wrote it: hex for MD5 (the ETag), base64 otherwise.
+    fn finish(self) -> String {
+        match self {
+            Self::Md5(h) => h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+            Self::Crc32(h) => BASE64.encode(h.finalize().to_be_bytes()),
+            Self::Crc32c(crc) => BASE64.encode(crc.to_be_bytes()),
+            Self::Sha1(h) => BASE64.encode(h.finalize()),
+            Self::Sha256(h) => BASE64.encode(h.finalize()),
+        }
+    }
+}
+
+/// One digest to compare at the end.
+#[derive(Clone)]
+struct Expected {
+    algorithm: &'static str,
+    value: String,
+    running: Running,
+}
+
+/// The checks of one GET body.
+#[derive(Clone)]
+pub struct BodyCheck {
+    expected_len: Option<u64>,
+    received: u64,
+    digests: Vec<Expected>,
+}
+
+impl std::fmt::Debug for BodyCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let algorithms: Vec<&str> = self.digests.iter().map(|d| d.algorithm).collect();
+        f.debug_struct("BodyCheck")
+            .field("expected_len", &self.expected_len)
+            .field("received", &self.received)
+            .field("digests", &algorithms)
+            .finish()
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+impl BodyCheck {
+    /// The checks a response's status and headers call for.
+    pub fn for_response(status: StatusCode, headers: &HeaderMap) -> Self {
+        let expected_len = header(headers, "content-length").and_then(|v| v.trim().parse().ok());
+        let whole = status == StatusCode::OK && !headers.contains_key(http::header::CONTENT_RANGE);
+        let customer_key = headers.contains_key("x-amz-server-side-encryption-customer-algorithm");
+        let mut digests = Vec::new();
+        if whole && !customer_key {
+            let etag = header(headers, "etag").map(super::ETag::new);
+            if let Some(hex) = etag.as_ref().and_then(|e| e.md5_hex()) {
+                digests.push(Expected {
+                    algorithm: "MD5",
+                    value: hex.to_ascii_lowercase(),
+                    running: Running::Md5(Md5::new()),
+                });
+            }
+            let full_object =
+                header(headers, "x-amz-checksum-type").is_none_or(|t| t == "FULL_OBJECT");
+            for algorithm in ChecksumAlgorithm::ALL {
+                let Some(value) = header(headers, algorithm.header_name()) else {
+                    continue;
+                };
+                let running = match algorithm {
+                    ChecksumAlgorithm::Crc32 => Running::Crc32(crc32fast::Hasher::new()),
+                    ChecksumAlgorithm::Crc32c => Running::Crc32c(0),
+                    ChecksumAlgorithm::Sha1 => Running::Sha1(Sha1::new()),
+                    ChecksumAlgorithm::Sha256 => Running::Sha256(Sha256::new()),
+                    ChecksumAlgorithm::Crc64Nvme => continue,
+                };
+                if full_object && !value.contains('-') {
+                    digests.push(Expected {
+                        algorithm: algorithm.as_str(),
+                        value: value.to_owned(),
+                        running,
+                    });
+                }
+            }
+        }
+        Self {
+            expected_len,
+            received: 0,
+            digests,
+        }
+    }
+
+    /// Takes the next chunk of the body.
+    pub fn update(&mut self, chunk: &[u8]) {
+        self.received += chunk.len() as u64;
+        for digest in &mut self.digests {
+            digest.running.update(chunk);
+        }
+    }
+
+    /// Bytes seen so far.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// The names of the digests being checked (`MD5`, `CRC32`, …).
+    pub fn algorithms(&self) -> Vec<&'static str> {
+        self.digests.iter().map(|d| d.algorithm).collect()
+    }
+
+    /// Ends the body: every byte announced arrived and every digest matches.
+    pub fn finish(self) -> Result<(), TransferError> {
+        if let Some(expected) = self.expected_len
+            && expected != self.received
+        {
+            return Err(TransferError::IncompleteBody {
+                expected,
+                received: self.received,
+            });
+        }
+        for digest in self.digests {
+            let actual = digest.running.finish();
+            if actual != digest.value {
+                return Err(TransferError::ChecksumMismatch {
+                    algorithm: digest.algorithm,
+                    expected: digest.value,
+                    actual,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    fn check(
+        status: StatusCode,
+        pairs: &[(&'static str, &str)],
+        chunks: &[&[u8]],
+    ) -> Result<(), TransferError> {
+        let mut check = BodyCheck::for_response(status, &headers(pairs));
+        for chunk in chunks {
+            check.update(chunk);
+        }
+        check.finish()
+    }
+
+    const HELLO_MD5: &str = "\"5d41402abc4b2a76b9719d911017c592\"";
+
+    #[test]
+    fn a_whole_body_is_checked_against_its_length_md5_and_checksum() {
+        let ok = [
+            ("content-length", "5"),
+            ("etag", HELLO_MD5),
+            ("x-amz-checksum-crc32", "NhCmhg=="),
+        ];
+        assert_eq!(check(StatusCode::OK, &ok, &[b"he", b"llo"]), Ok(()));
+        assert_eq!(
+            BodyCheck::for_response(StatusCode::OK, &headers(&ok)).algorithms(),
+            ["MD5", "CRC32"]
+        );
+        assert!(matches!(
+            check(StatusCode::OK, &ok, &[b"hel"]),
+            Err(TransferError::IncompleteBody {
+                expected: 5,
+                received: 3
+            })
+        ));
+        assert!(matches!(
+            check(StatusCode::OK, &ok, &[b"jello"]),
+            Err(TransferError::ChecksumMismatch {
+                algorithm: "MD5",
+                ..
+            })
+        ));
+        let crc_only = [
+            ("content-length", "5"),
+            ("x-amz-checksum-crc32", "AAAAAA=="),
+        ];
+        assert!(matches!(
+            check(StatusCode::OK, &crc_only, &[b"hello"]),
+            Err(TransferError::ChecksumMismatch {
+                algorithm: "CRC32",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn digests_are_skipped_where_they_do_not_describe_the_bytes() {
+        let cases: [&[(&'static str, &str)]; 4] = [
+            // a range
+            &[
+                ("content-length", "5"),
+                ("content-range", "bytes 0-4/10"),
+                ("etag", HELLO_MD5),
+            ],
+            // a multipart object
+            &[
+                ("content-length", "5"),
+                ("etag", "\"0123456789abcdef0123456789abcdef-2\""),
+            ],
+            // SSE-C: the ETag is not the plaintext's MD5
+            &[
+                ("content-length", "5"),
+                ("etag", "\"00000000000000000000000000000000\""),
+                ("x-amz-server-side-encryption-customer-algorithm", "AES256"),
+            ],
+            // a composite checksum
+            &[
+                ("content-length", "5"),
+                ("x-amz-checksum-crc32c", "AAAAAA==-2"),
+                ("x-amz-checksum-type", "COMPOSITE"),
+            ],
+        ];
+        for pairs in cases {
+            let status = if pairs.iter().any(|(n, _)| *n == "content-range") {
+                StatusCode::PARTIAL_CONTENT
+            } else {
+                StatusCode::OK
+            };
+            assert_eq!(check(status, pairs, &[b"xxxxx"]), Ok(()), "{pairs:?}");
+            assert!(
+                check(status, pairs, &[b"xx"]).is_err(),
+                "length still checked: {pairs:?}"
+            );
+        }
+        // No Content-Length: nothing to compare the length with.
+        assert_eq!(check(StatusCode::OK, &[], &[b"anything"]), Ok(()));
+    }
+}
