@@ -100,6 +100,7 @@ fn download(core: &Arc<ClientCore>, ranges: u64) -> u64 {
         part_size: PART,
         concurrency: 16,
         if_match: None,
+        in_order: false,
     };
     let bucket = BucketName::new("bucket").unwrap();
     let mut download = Download::new(

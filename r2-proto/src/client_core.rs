@@ -14,12 +14,12 @@ use http::Request;
 use time::OffsetDateTime;
 
 use crate::config::Config;
-use crate::error::SignError;
-use crate::ops::{PreparedRequest, RequestBody};
+use crate::error::{R2Error, SignError};
+use crate::ops::{Operation, PreparedRequest, RequestBody};
 use crate::resilience::{
     BreakerConfig, Breakers, ClockSkew, Jitter, Limiters, RateLimitConfig, RetryBudget, RetryPolicy,
 };
-use crate::sign::Signer;
+use crate::sign::{PresignedRequest, Signer};
 
 /// A moment, as the driver saw it: a monotonic instant for waits and
 /// timeouts, and the wall-clock time for signing. The core reads no clock.
@@ -150,6 +150,18 @@ impl ClientCore {
     ) -> Result<Request<RequestBody>, SignError> {
         let time = self.shared().skew.corrected(wall);
         prepared.sign(&self.signer, time)
+    }
+
+    /// A presigned URL for `operation`, valid for `expires_in` (1 s to 7
+    /// days) from wall time `wall`, corrected by the learned clock skew.
+    pub fn presign<O: Operation>(
+        &self,
+        operation: &O,
+        expires_in: std::time::Duration,
+        wall: OffsetDateTime,
+    ) -> Result<PresignedRequest, R2Error> {
+        let time = self.shared().skew.corrected(wall);
+        operation.presign(self.config.endpoint(), &self.signer, expires_in, time)
     }
 
     /// The shared state, locked.

@@ -134,6 +134,11 @@ impl<O: Operation> Exchange<O> {
         &self.operation
     }
 
+    /// The request it sends (unsigned).
+    pub fn prepared(&self) -> &PreparedRequest {
+        &self.prepared
+    }
+
     /// Attempts sent so far.
     pub fn attempts(&self) -> u32 {
         self.attempts.sent()

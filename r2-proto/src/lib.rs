@@ -40,6 +40,7 @@ pub mod percent;
 pub mod resilience;
 mod response_headers;
 pub mod sign;
+pub mod telemetry;
 pub mod transfer;
 mod xml;
 

@@ -203,6 +203,15 @@ service_errors! {
             /// What went wrong.
             message: String,
         },
+        /// Writing downloaded bytes to the local sink failed (disk full,
+        /// closed pipe); the sink holds an incomplete copy.
+        #[error("writing the download failed at offset {offset}: {message}")]
+        SinkFailed {
+            /// Where the failed write started.
+            offset: u64,
+            /// What went wrong.
+            message: String,
+        },
         /// A ranged download found another version of the object than the
         /// one it started with (a server that ignored `If-Match`).
         #[error("the object changed during the download: ETag {found}, expected {expected}")]

@@ -17,6 +17,10 @@ use crate::names::{BucketName, ObjectKey};
 use crate::percent;
 use crate::sign::PayloadHash;
 
+use std::sync::Arc;
+
+use super::RequestInfo;
+
 /// An operation's request, being assembled.
 pub(crate) struct RequestBuilder {
     operation: OperationName,
@@ -27,6 +31,7 @@ pub(crate) struct RequestBuilder {
     body: RequestBody,
     payload: PayloadHash,
     bucket: Option<BucketName>,
+    key: Option<ObjectKey>,
 }
 
 impl RequestBuilder {
@@ -41,6 +46,7 @@ impl RequestBuilder {
             method,
             path,
             bucket: bucket.cloned(),
+            key: None,
             query: String::new(),
             headers: HeaderMap::new(),
             body: RequestBody::Empty,
@@ -55,7 +61,9 @@ impl RequestBuilder {
         bucket: &BucketName,
         key: &ObjectKey,
     ) -> Self {
-        Self::new(operation, method, object_path(bucket, key), Some(bucket))
+        let mut builder = Self::new(operation, method, object_path(bucket, key), Some(bucket));
+        builder.key = Some(key.clone());
+        builder
     }
 
     /// A request to the endpoint's root, `/`.
@@ -228,10 +236,13 @@ impl RequestBuilder {
                 .insert(CONTENT_LENGTH, HeaderValue::from(length));
         }
         Ok(PreparedRequest {
-            operation: self.operation,
+            info: Arc::new(RequestInfo {
+                operation: self.operation,
+                bucket: self.bucket,
+                key: self.key,
+            }),
             request,
             payload: self.payload,
-            bucket: self.bucket,
         })
     }
 }

@@ -9,8 +9,8 @@ use super::document::check_status;
 use super::preconditions::{Preconditions, precondition_setters};
 use super::{Operation, OperationName, PreparedRequest};
 use crate::config::Endpoint;
-use crate::error::{ErrorContext, R2Error, TransferError, error_from_response};
-use crate::model::{ByteRange, ObjectMetadata};
+use crate::error::{ErrorContext, R2Error, error_from_response};
+use crate::model::{BodyCheck, ByteRange, ObjectMetadata};
 use crate::names::{BucketName, ObjectKey};
 use crate::response_headers::ResponseHeaders;
 
@@ -174,22 +174,49 @@ impl Operation for GetObject {
         builder.build(endpoint)
     }
 
-    /// Reads a response whose whole body is in hand, checking the body's
-    /// length against `Content-Length`.
+    /// Reads a response whose whole body is in hand, checking its length
+    /// against `Content-Length` and, for a whole single-part object, its MD5
+    /// and full-object checksum (see [`BodyCheck`]).
     fn parse(&self, response: &Response<Bytes>) -> Result<GetObjectOutput, R2Error> {
         check_status(&self.context(), response)?;
         let metadata =
             ObjectMetadata::from_headers(ResponseHeaders::new(response.headers(), Self::NAME))?;
-        let received = response.body().len() as u64;
-        if let Some(expected) = metadata.content_length
-            && expected != received
-        {
-            return Err(TransferError::IncompleteBody { expected, received }.into());
-        }
+        let mut check = BodyCheck::for_response(response.status(), response.headers());
+        check.update(response.body());
+        check.finish()?;
         Ok(GetObjectOutput {
             metadata,
             body: response.body().clone(),
         })
+    }
+}
+
+/// GetObject for adapters that stream the body: the exchange reads only
+/// the status and headers of a successful answer (its body stays on the
+/// wire for the caller, checked with [`BodyCheck`]), and the whole body of
+/// a failed one, so a 503 before the body is retried like any request.
+#[derive(Debug, Clone)]
+pub struct StreamedGet(pub GetObject);
+
+impl StreamedGet {
+    /// True when the body of an answer with `status` is the object's (and
+    /// is streamed), false when it is an error document to read whole.
+    pub fn streams_body(status: StatusCode) -> bool {
+        status.is_success()
+    }
+}
+
+impl Operation for StreamedGet {
+    type Output = ObjectMetadata;
+    const NAME: OperationName = OperationName::GetObject;
+
+    fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
+        self.0.to_request(endpoint)
+    }
+
+    fn parse(&self, response: &Response<Bytes>) -> Result<ObjectMetadata, R2Error> {
+        check_status(&self.0.context(), response)?;
+        self.0.parse_metadata(response.status(), response.headers())
     }
 }
 

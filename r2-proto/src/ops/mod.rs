@@ -68,7 +68,7 @@ pub use delete_objects::{DeleteObjects, DeleteObjectsOutput, DeletedObject, Fail
 pub use get_bucket_lifecycle_configuration::{
     GetBucketLifecycleConfiguration, LifecycleExpiration, LifecycleRule, LifecycleTransition,
 };
-pub use get_object::{GetObject, GetObjectOutput};
+pub use get_object::{GetObject, GetObjectOutput, StreamedGet};
 pub use head_object::HeadObject;
 pub use list_buckets::{BucketSummary, ListBuckets, ListBucketsOutput};
 pub use list_multipart_uploads::{
@@ -78,7 +78,7 @@ pub use list_objects_v2::{ListObjectsV2, ListObjectsV2Output, ListPages, ObjectS
 pub use list_parts::{ListParts, ListPartsOutput, PartPages, PartSummary};
 pub use name::OperationName;
 pub use preconditions::{IfNoneMatch, Preconditions};
-pub use prepared::{PreparedRequest, RequestBody};
+pub use prepared::{PreparedRequest, RequestBody, RequestInfo};
 pub use put_object::{PutObject, PutObjectOutput};
 pub use upload_part::{UploadPart, UploadPartOutput};
 pub use upload_part_copy::{UploadPartCopy, UploadPartCopyOutput};

@@ -1,6 +1,7 @@
 //! A built request, before and after signing.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -9,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::OperationName;
 use crate::error::SignError;
-use crate::names::BucketName;
+use crate::names::{BucketName, ObjectKey};
 use crate::sign::{PayloadHash, PresignedRequest, Signer};
 
 /// The body of a request the core built.
@@ -58,26 +59,52 @@ impl fmt::Debug for RequestBody {
     }
 }
 
+/// What a request is for: carried as an extension of every signed request
+/// ([`http::Request::extensions`]), so that an adapter can name the
+/// operation, bucket and key in its spans, metrics and cassettes without
+/// parsing the URL back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestInfo {
+    /// The operation.
+    pub operation: OperationName,
+    /// The bucket (`None` for ListBuckets).
+    pub bucket: Option<BucketName>,
+    /// The key, for requests on one object.
+    pub key: Option<ObjectKey>,
+}
+
+impl RequestInfo {
+    /// The info a signed request carries, if the core built it.
+    pub fn of<B>(request: &Request<B>) -> Option<&Self> {
+        request.extensions().get::<Arc<Self>>().map(Arc::as_ref)
+    }
+}
+
 /// An operation's request, built and unsigned, with the payload hash it is
 /// to be signed with. Sign a fresh copy for each attempt.
 #[derive(Debug)]
 pub struct PreparedRequest {
-    pub(crate) operation: OperationName,
+    pub(crate) info: Arc<RequestInfo>,
     pub(crate) request: Request<RequestBody>,
     pub(crate) payload: PayloadHash,
-    pub(crate) bucket: Option<BucketName>,
 }
 
 impl PreparedRequest {
     /// The operation.
     pub fn operation(&self) -> OperationName {
-        self.operation
+        self.info.operation
+    }
+
+    /// What the request is for.
+    pub fn info(&self) -> &RequestInfo {
+        &self.info
     }
 
     /// The bucket the request acts on (`None` for ListBuckets): what
     /// per-bucket breakers and rate limits key on.
     pub fn bucket(&self) -> Option<&BucketName> {
-        self.bucket.as_ref()
+        self.info.bucket.as_ref()
     }
 
     /// The unsigned request.
@@ -110,8 +137,9 @@ impl PreparedRequest {
         &self.payload
     }
 
-    /// A signed copy at `now`, ready to send. The body is cloned cheaply
-    /// (`Bytes`), so a retry signs again with a fresh time.
+    /// A signed copy at `now`, ready to send, carrying its [`RequestInfo`]
+    /// as an extension. The body is cloned cheaply (`Bytes`), so a retry
+    /// signs again with a fresh time.
     pub fn sign(
         &self,
         signer: &Signer,
@@ -122,6 +150,7 @@ impl PreparedRequest {
         *copy.uri_mut() = self.request.uri().clone();
         *copy.version_mut() = self.request.version();
         *copy.headers_mut() = self.request.headers().clone();
+        copy.extensions_mut().insert(Arc::clone(&self.info));
         signer.sign(&mut copy, &self.payload, now)?;
         Ok(copy)
     }

@@ -58,6 +58,18 @@ impl RetryClass {
         }
     }
 
+    /// The class's name, for logs and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Throttled => "throttled",
+            Self::ServerError => "server_error",
+            Self::Transient => "transient",
+            Self::StreamInterrupted => "stream_interrupted",
+            Self::ClockSkew => "clock_skew",
+            Self::Permanent => "permanent",
+        }
+    }
+
     /// True for the classes a circuit breaker counts: the service or the
     /// path to it is failing (not throttling, not the request's own fault).
     pub fn counts_against_endpoint(self) -> bool {

@@ -54,6 +54,10 @@ pub struct DownloadOptions {
     pub concurrency: usize,
     /// Download only this version of the object.
     pub if_match: Option<ETag>,
+    /// Fetch no range that starts more than `concurrency × part_size`
+    /// bytes past the first byte not yet received: for drivers that hand
+    /// the bytes on in order (a stream), whose buffer this bounds.
+    pub in_order: bool,
 }
 
 impl DownloadOptions {
@@ -63,6 +67,7 @@ impl DownloadOptions {
             part_size: config.part_size(),
             concurrency: config.concurrency(),
             if_match: None,
+            in_order: false,
         }
     }
 }
@@ -114,6 +119,16 @@ pub enum DownloadEvent {
         id: RequestId,
         /// What failed.
         error: NetworkError,
+    },
+    /// Writing the body to the local sink failed: the download fails for
+    /// good with [`TransferError::SinkFailed`] (retrying cannot help).
+    WriteFailed {
+        /// The request's id.
+        id: RequestId,
+        /// Where the failed write started.
+        offset: u64,
+        /// What went wrong.
+        message: String,
     },
 }
 
@@ -344,7 +359,19 @@ impl Download {
         let retry = self.retrying.iter().copied().find(|&i| {
             matches!(self.ranges.get(i).map(|r| &r.state), Some(RangeState::Backoff(until)) if now >= *until)
         });
-        retry.or_else(|| (self.next < self.ranges.len()).then_some(self.next))
+        let window = self
+            .options
+            .part_size
+            .saturating_mul(self.options.concurrency as u64);
+        let within = |range: &Range| {
+            !self.options.in_order || range.offset < self.prefix.1.saturating_add(window)
+        };
+        retry.or_else(|| {
+            self.ranges
+                .get(self.next)
+                .filter(|range| within(range))
+                .map(|_| self.next)
+        })
     }
 
     /// The next action, or `None` until an event arrives or the deadline passes.
@@ -601,6 +628,17 @@ impl Download {
                     return;
                 };
                 self.range_failed(now, index, R2Error::Network(error));
+            }
+            DownloadEvent::WriteFailed {
+                id,
+                offset,
+                message,
+            } => {
+                let Some(index) = self.index_of(id) else {
+                    return;
+                };
+                self.set_state(index, RangeState::Waiting);
+                self.fail(TransferError::SinkFailed { offset, message }.into());
             }
         }
     }
