@@ -1,8 +1,74 @@
 //! Async Cloudflare R2 client over tokio.
 //!
-//! This crate is the tokio driver for [`r2_proto`]: it carries the requests the
-//! core builds and signs over the network and feeds the responses back. The
-//! client API arrives with the adapters work; today the crate re-exports the
-//! core so that dependents can already name its types.
+//! This crate is a thin driver for [`r2_proto`]: the core builds, signs and
+//! parses; retries, the circuit breaker and the transfer machines decide;
+//! this crate moves the bytes over a pooled hyper client with rustls (TLS
+//! 1.2+, certificate validation; plain http only with the configuration's
+//! explicit opt-in) and sleeps on tokio's timer.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), r2_tokio::proto::R2Error> {
+//! use r2_tokio::{DownloadSink, R2Client, UploadBody};
+//! use r2_tokio::proto::ops::{ListObjectsV2, PutObject};
+//! use r2_tokio::proto::{BucketName, ObjectKey};
+//! use futures_util::TryStreamExt;
+//!
+//! let client = R2Client::from_env()?;
+//! let bucket = BucketName::new("photos")?;
+//! let key = ObjectKey::new("2024/cat.jpg")?;
+//!
+//! client.objects().put(PutObject::new(bucket.clone(), key.clone(), "meow")).await?;
+//! client.upload(bucket.clone(), ObjectKey::new("big.iso")?, UploadBody::file("big.iso")).await?;
+//! client.download(bucket.clone(), key, DownloadSink::file("cat.jpg")).await?;
+//! let keys: Vec<_> = client.objects().list_all(ListObjectsV2::new(bucket)).try_collect().await?;
+//! # Ok(()) }
+//! ```
 
+mod body;
+mod client;
+mod download;
+mod list_all;
+mod multipart;
+mod object_stream;
+mod objects;
+mod presign;
+mod round_trip;
+mod transport;
+mod upload;
+
+pub use client::{R2Client, R2ClientBuilder};
+pub use download::{DownloadRequest, DownloadSink};
+pub use multipart::Multipart;
+pub use object_stream::ObjectStream;
+pub use objects::Objects;
+pub use presign::Presign;
 pub use r2_proto as proto;
+pub use transport::DEFAULT_POOL_SIZE;
+pub use upload::{UploadBody, UploadRequest};
+
+use r2_proto::{BucketName, ObjectKey};
+
+impl R2Client {
+    /// Uploads `body` to `key`: one PutObject below the multipart threshold,
+    /// else a concurrent multipart upload. Options and resume on the
+    /// returned [`UploadRequest`]; `.await` it to run.
+    pub fn upload(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        body: impl Into<UploadBody>,
+    ) -> UploadRequest<'_> {
+        UploadRequest::new(self, bucket, key, body.into())
+    }
+
+    /// Downloads `key` into `sink` with parallel ranged GETs pinned to one
+    /// version of the object. Options on the returned [`DownloadRequest`].
+    pub fn download(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        sink: DownloadSink,
+    ) -> DownloadRequest<'_> {
+        DownloadRequest::new(self, bucket, key, sink)
+    }
+}
