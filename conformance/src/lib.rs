@@ -11,8 +11,12 @@
 //! - [`sim`]: the machines of `r2-proto` run against an in-memory S3 with
 //!   scripted or random faults on a fake clock.
 
+pub mod adapters;
 pub mod mismatch;
+pub mod plain_http;
 pub mod request;
+pub mod scenarios;
+pub mod servers;
 pub mod sigv4_suite;
 pub mod sim;
 pub mod timestamp;

@@ -31,6 +31,7 @@ fn options() -> DownloadOptions {
         part_size: MIB as u64,
         concurrency: 4,
         if_match: None,
+        in_order: false,
     }
 }
 

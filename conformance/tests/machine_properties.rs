@@ -169,7 +169,7 @@ proptest! {
             .with_faults(Faults::none().random(fault_seed, per_mille, choices))
             .with_max_latency(Duration::from_millis(200));
         let core = Arc::new(ClientCore::with_resilience(config(), ResilienceConfig { seed, ..ResilienceConfig::default() }));
-        let options = DownloadOptions { part_size, concurrency, if_match: None };
+        let options = DownloadOptions { part_size, concurrency, if_match: None, in_order: false };
         match sim.run_download(&core, "bucket", "k", options) {
             Ok((file, out)) => {
                 prop_assert_eq!(file.len(), len);

@@ -1,0 +1,5 @@
+//! Each adapter seen through [`ScenarioClient`](crate::scenarios::ScenarioClient).
+
+pub mod tokio_client;
+
+pub use tokio_client::TokioScenarioClient;

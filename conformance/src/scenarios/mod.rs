@@ -1,0 +1,388 @@
+//! The scenario suite, written once and run by every adapter against every
+//! server: an adapter implements [`ScenarioClient`] (a synchronous view of
+//! its API; async adapters block on their runtime), and its test calls
+//! [`run_suite`] for each [`Target`].
+//!
+//! A server that lacks a behaviour says so in its [`Capabilities`]; a
+//! scenario that needs it is skipped on that server with the reason
+//! printed, never weakened to fit.
+
+mod admin;
+mod errors;
+mod keys;
+mod multipart;
+mod objects;
+mod transfers;
+
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use r2_proto::error::R2Error;
+use r2_proto::model::ObjectMetadata;
+use r2_proto::ops::{
+    AbortMultipartUpload, CompleteMultipartUpload, CompleteMultipartUploadOutput, CopyObject,
+    CopyObjectOutput, CreateMultipartUpload, CreateMultipartUploadOutput, DeleteObject,
+    DeleteObjects, DeleteObjectsOutput, GetBucketLifecycleConfiguration, GetObject,
+    GetObjectOutput, HeadObject, LifecycleRule, ListObjectsV2, ListObjectsV2Output, ListParts,
+    ListPartsOutput, ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
+};
+use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
+use r2_proto::{BucketName, Config, Credentials, PresignedRequest};
+
+pub use admin::{create_bucket, put_lifecycle};
+
+/// Everything a scenario does, as each adapter offers it.
+pub trait ScenarioClient: Sized {
+    /// The adapter's name, for messages.
+    const NAME: &'static str;
+
+    /// A client for `config`.
+    fn connect(config: Config) -> Result<Self, R2Error>;
+
+    /// `objects().put`.
+    fn put(&self, put: PutObject) -> Result<PutObjectOutput, R2Error>;
+    /// `objects().put_stream`, from a reader that yields `data` in chunks of `chunk` bytes.
+    fn put_stream(
+        &self,
+        bucket: BucketName,
+        key: r2_proto::ObjectKey,
+        data: Bytes,
+        chunk: usize,
+    ) -> Result<UploadOutput, R2Error>;
+    /// `objects().get`.
+    fn get(&self, get: GetObject) -> Result<GetObjectOutput, R2Error>;
+    /// `objects().get_stream`, read to its end chunk by chunk.
+    fn get_stream(&self, get: GetObject) -> Result<(ObjectMetadata, Bytes), R2Error>;
+    /// `objects().head`.
+    fn head(&self, head: HeadObject) -> Result<ObjectMetadata, R2Error>;
+    /// `objects().delete`.
+    fn delete(&self, delete: DeleteObject) -> Result<(), R2Error>;
+    /// `objects().delete_objects`.
+    fn delete_objects(&self, delete: DeleteObjects) -> Result<DeleteObjectsOutput, R2Error>;
+    /// `objects().copy`.
+    fn copy(&self, copy: CopyObject) -> Result<CopyObjectOutput, R2Error>;
+    /// `objects().list`.
+    fn list(&self, list: ListObjectsV2) -> Result<ListObjectsV2Output, R2Error>;
+    /// `objects().list_all`, collected.
+    fn list_all(&self, list: ListObjectsV2) -> Result<Vec<ObjectSummary>, R2Error>;
+    /// `multipart().create`.
+    fn create_multipart(
+        &self,
+        create: CreateMultipartUpload,
+    ) -> Result<CreateMultipartUploadOutput, R2Error>;
+    /// `multipart().upload_part`.
+    fn upload_part(&self, part: UploadPart) -> Result<UploadPartOutput, R2Error>;
+    /// `multipart().complete`.
+    fn complete_multipart(
+        &self,
+        complete: CompleteMultipartUpload,
+    ) -> Result<CompleteMultipartUploadOutput, R2Error>;
+    /// `multipart().abort`.
+    fn abort_multipart(&self, abort: AbortMultipartUpload) -> Result<(), R2Error>;
+    /// `multipart().list_parts`.
+    fn list_parts(&self, list: ListParts) -> Result<ListPartsOutput, R2Error>;
+    /// `presign().presign_get`.
+    fn presign_get(&self, get: &GetObject, expires: Duration) -> Result<PresignedRequest, R2Error>;
+    /// `presign().presign_put`.
+    fn presign_put(&self, put: &PutObject, expires: Duration) -> Result<PresignedRequest, R2Error>;
+    /// `send(GetBucketLifecycleConfiguration)`.
+    fn lifecycle(
+        &self,
+        get: GetBucketLifecycleConfiguration,
+    ) -> Result<Vec<LifecycleRule>, R2Error>;
+    /// `upload(bucket, key, bytes)` with the given part size and concurrency.
+    fn upload_bytes(
+        &self,
+        bucket: BucketName,
+        key: r2_proto::ObjectKey,
+        data: Bytes,
+        tuning: Tuning,
+    ) -> Result<UploadOutput, R2Error>;
+    /// `upload(bucket, key, file)`, resumed from `resume` when given.
+    fn upload_file(
+        &self,
+        bucket: BucketName,
+        key: r2_proto::ObjectKey,
+        path: &Path,
+        tuning: Tuning,
+        resume: Option<ResumeState>,
+    ) -> Result<UploadOutput, R2Error>;
+    /// `download(bucket, key, file)`.
+    fn download_file(
+        &self,
+        bucket: BucketName,
+        key: r2_proto::ObjectKey,
+        path: &Path,
+        tuning: Tuning,
+    ) -> Result<DownloadOutput, R2Error>;
+    /// `download(bucket, key, writer)` into memory.
+    fn download_ordered(
+        &self,
+        bucket: BucketName,
+        key: r2_proto::ObjectKey,
+        tuning: Tuning,
+    ) -> Result<(DownloadOutput, Vec<u8>), R2Error>;
+}
+
+/// Part size and concurrency of a transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    /// Bytes per part or range.
+    pub part_size: u64,
+    /// Parts or ranges at once.
+    pub concurrency: usize,
+}
+
+/// What a server implements correctly (as found by trying it; see
+/// `shared/research/servers.md` and the notes on each field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct Capabilities {
+    /// GET honours `If-Match` / `If-None-Match` (s3s-fs 0.14.1 ignores them).
+    pub conditional_get: bool,
+    /// ListParts after AbortMultipartUpload answers NoSuchUpload (s3s-fs does not).
+    pub no_such_upload_after_abort: bool,
+    /// Presigned URLs work (moto with signature checking answers 500).
+    pub presign: bool,
+    /// Bucket lifecycle rules (s3s-fs has none).
+    pub lifecycle: bool,
+    /// Keys with `./`, `../`, `//` or a trailing `/` are stored as given
+    /// (s3s-fs maps keys to file paths and cannot).
+    pub dot_and_slash_keys: bool,
+    /// Listing returns keys with `+` as stored (s3s-fs lists `p+q` as `p q`).
+    pub plus_in_listed_keys: bool,
+    /// A range starting past the end answers 416 InvalidRange.
+    pub invalid_range: bool,
+    /// ListParts of an unknown upload id answers NoSuchUpload (s3s-fs
+    /// answers AccessDenied; moto's UploadPart answers 500, its ListParts
+    /// is right).
+    pub no_such_upload: bool,
+    /// ListParts names each part's ETag, as S3 always does (s3s-fs 0.14.1
+    /// leaves it out, so neither ListParts nor resuming can be checked there).
+    pub list_parts_etags: bool,
+    /// GetObject in a missing bucket answers NoSuchBucket (s3s-fs says NoSuchKey).
+    pub no_such_bucket_on_get: bool,
+    /// Keys holding `%2e` are listed as stored (s3s-fs lists them decoded).
+    pub percent_dots_listed: bool,
+}
+
+/// A server to run the scenarios against.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Its name, for messages.
+    pub name: &'static str,
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+    /// The access key id it accepts.
+    pub access_key_id: String,
+    /// The secret it accepts.
+    pub secret_access_key: String,
+    /// What it implements.
+    pub capabilities: Capabilities,
+}
+
+impl Target {
+    /// The in-process s3s-fs server.
+    pub fn s3s_fs(server: &crate::servers::S3sFsServer) -> Self {
+        Self {
+            name: "s3s-fs",
+            endpoint: server.endpoint(),
+            access_key_id: crate::servers::s3s_fs::ACCESS_KEY_ID.into(),
+            secret_access_key: crate::servers::s3s_fs::SECRET_ACCESS_KEY.into(),
+            capabilities: Capabilities {
+                conditional_get: false,
+                no_such_upload_after_abort: false,
+                presign: true,
+                lifecycle: false,
+                dot_and_slash_keys: false,
+                plus_in_listed_keys: false,
+                invalid_range: true,
+                no_such_upload: false,
+                list_parts_etags: false,
+                no_such_bucket_on_get: false,
+                percent_dots_listed: false,
+            },
+        }
+    }
+
+    /// The moto server `.ci/run` started, from `R2_TEST_MOTO_ENDPOINT`,
+    /// `R2_TEST_MOTO_ACCESS_KEY_ID` and `R2_TEST_MOTO_SECRET_ACCESS_KEY`;
+    /// `None` when the endpoint variable is unset.
+    pub fn moto_from_env() -> Option<Self> {
+        let endpoint = std::env::var("R2_TEST_MOTO_ENDPOINT").ok()?;
+        let var = |name: &str| std::env::var(name).unwrap_or_default();
+        Some(Self {
+            name: "moto",
+            endpoint,
+            access_key_id: var("R2_TEST_MOTO_ACCESS_KEY_ID"),
+            secret_access_key: var("R2_TEST_MOTO_SECRET_ACCESS_KEY"),
+            capabilities: Capabilities {
+                conditional_get: true,
+                no_such_upload_after_abort: true,
+                presign: false,
+                lifecycle: true,
+                dot_and_slash_keys: true,
+                plus_in_listed_keys: true,
+                invalid_range: true,
+                no_such_upload: true,
+                list_parts_etags: true,
+                no_such_bucket_on_get: true,
+                percent_dots_listed: true,
+            },
+        })
+    }
+
+    /// A configuration for this server with `secret` (the right one unless
+    /// a scenario wants a wrong one).
+    pub fn config_with_secret(&self, secret: &str) -> Result<Config, R2Error> {
+        let credentials = Credentials::new(self.access_key_id.clone(), secret)?;
+        Ok(Config::for_endpoint(self.endpoint.clone(), credentials)
+            .allow_insecure_http()
+            .part_size(5 << 20)
+            .multipart_threshold(8 << 20)
+            .concurrency(4)
+            .timeout(Duration::from_secs(60))
+            .build()?)
+    }
+
+    /// A configuration for this server.
+    pub fn config(&self) -> Result<Config, R2Error> {
+        self.config_with_secret(&self.secret_access_key)
+    }
+}
+
+/// What a scenario needs from the server.
+#[derive(Debug, Clone, Copy)]
+pub enum Needs {
+    /// Nothing special.
+    Nothing,
+    /// One capability, named for the skip message.
+    Capability(&'static str, fn(&Capabilities) -> bool),
+}
+
+/// A scenario's outcome: `Err` carries what went wrong.
+pub type Outcome = Result<(), String>;
+
+/// Everything a scenario gets.
+#[derive(Debug)]
+pub struct Context<'a, C> {
+    /// The client under test.
+    pub client: &'a C,
+    /// The server.
+    pub target: &'a Target,
+    /// A bucket created for this run.
+    pub bucket: BucketName,
+    /// A scratch directory for files.
+    pub scratch: &'a Path,
+}
+
+/// One scenario.
+pub struct Scenario<C> {
+    /// Its name (F1–F11 of the design, or what it checks).
+    pub name: &'static str,
+    /// What it needs.
+    pub needs: Needs,
+    /// The scenario.
+    pub run: fn(&Context<'_, C>) -> Outcome,
+}
+
+/// Every scenario, in order.
+pub fn all<C: ScenarioClient>() -> Vec<Scenario<C>> {
+    let mut list = objects::scenarios();
+    list.extend(multipart::scenarios());
+    list.extend(transfers::scenarios());
+    list.extend(keys::scenarios());
+    list.extend(errors::scenarios());
+    list
+}
+
+/// Turns an `R2Error` into an outcome message.
+pub(crate) fn fail(step: &str) -> impl FnOnce(R2Error) -> String + '_ {
+    move |error| format!("{step}: {error} ({error:?})")
+}
+
+/// Fails with `message` unless `condition`.
+pub(crate) fn check(condition: bool, message: impl FnOnce() -> String) -> Outcome {
+    if condition { Ok(()) } else { Err(message()) }
+}
+
+/// A bucket name for one run: adapter, server and a counter.
+fn bucket_for(adapter: &str, server: &str) -> Result<BucketName, String> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "r2-{}-{}-{}-{}",
+        adapter,
+        server,
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    BucketName::new(name).map_err(|e| e.to_string())
+}
+
+/// Runs every scenario on `target` through adapter `C`; returns the
+/// failures (empty when all passed) after printing each result and skip.
+pub fn run_suite<C: ScenarioClient>(target: &Target) -> Vec<String> {
+    run_scenarios::<C>(target, all::<C>())
+}
+
+/// Runs `scenarios` on `target`.
+pub fn run_scenarios<C: ScenarioClient>(
+    target: &Target,
+    scenarios: Vec<Scenario<C>>,
+) -> Vec<String> {
+    let setup = || -> Result<(C, BucketName), String> {
+        let config = target.config().map_err(|e| e.to_string())?;
+        let bucket = bucket_for(&C::NAME.replace('_', "-"), target.name)?;
+        create_bucket(&config, &bucket).map_err(|e| format!("creating bucket {bucket}: {e}"))?;
+        Ok((C::connect(config).map_err(|e| e.to_string())?, bucket))
+    };
+    let (client, bucket) = match setup() {
+        Ok(pair) => pair,
+        Err(error) => return vec![format!("{} on {}: setup: {error}", C::NAME, target.name)],
+    };
+    let scratch = std::env::temp_dir().join(format!("{}-scratch", bucket));
+    if let Err(error) = std::fs::create_dir_all(&scratch) {
+        return vec![format!("scratch dir: {error}")];
+    }
+    let context = Context {
+        client: &client,
+        target,
+        bucket,
+        scratch: &scratch,
+    };
+    let mut failures = Vec::new();
+    for scenario in scenarios {
+        if let Needs::Capability(what, has) = scenario.needs
+            && !has(&target.capabilities)
+        {
+            println!(
+                "SKIP {} on {} with {}: the server lacks {what}",
+                scenario.name,
+                target.name,
+                C::NAME
+            );
+            continue;
+        }
+        match (scenario.run)(&context) {
+            Ok(()) => println!("ok   {} on {} with {}", scenario.name, target.name, C::NAME),
+            Err(error) => {
+                println!(
+                    "FAIL {} on {} with {}: {error}",
+                    scenario.name,
+                    target.name,
+                    C::NAME
+                );
+                failures.push(format!(
+                    "{} on {} with {}: {error}",
+                    scenario.name,
+                    target.name,
+                    C::NAME
+                ));
+            }
+        }
+    }
+    let _ignored = std::fs::remove_dir_all(&scratch);
+    failures
+}
