@@ -20,7 +20,7 @@ use crate::body::read_all;
 use crate::client::{R2Client, now, stalled};
 use crate::list_all::list_all;
 use crate::object_stream::ObjectStream;
-use crate::round_trip::{self, head_only};
+use crate::round_trip;
 use crate::upload::UploadBody;
 
 /// Single-object operations and listings.
@@ -81,7 +81,7 @@ impl<'a> Objects<'a> {
                             Ok(opened) => {
                                 let (parts, mut body) = opened.answer.response.into_parts();
                                 if StreamedGet::streams_body(parts.status) {
-                                    let response = head_only(&parts);
+                                    let response = StreamedGet::head_of(&parts);
                                     pending =
                                         Some((parts, body, opened.answer.permit, opened.span));
                                     Event::Response { id, response }

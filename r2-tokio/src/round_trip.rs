@@ -2,7 +2,6 @@
 
 use std::time::Instant;
 
-use bytes::Bytes;
 use http::Request;
 use r2_proto::client_core::RequestId;
 use r2_proto::error::NetworkError;
@@ -87,14 +86,4 @@ pub(crate) async fn exchange(
             Event::Failed { id, error }
         }
     }
-}
-
-/// An empty-bodied copy of a response's head, for a machine that reads
-/// only headers.
-pub(crate) fn head_only(parts: &http::response::Parts) -> http::Response<Bytes> {
-    let mut response = http::Response::new(Bytes::new());
-    *response.status_mut() = parts.status;
-    *response.version_mut() = parts.version;
-    *response.headers_mut() = parts.headers.clone();
-    response
 }

@@ -204,6 +204,16 @@ impl StreamedGet {
     pub fn streams_body(status: StatusCode) -> bool {
         status.is_success()
     }
+
+    /// The answer handed to the exchange when the body streams: the
+    /// response's head with an empty body.
+    pub fn head_of(parts: &http::response::Parts) -> Response<Bytes> {
+        let mut response = Response::new(Bytes::new());
+        *response.status_mut() = parts.status;
+        *response.version_mut() = parts.version;
+        *response.headers_mut() = parts.headers.clone();
+        response
+    }
 }
 
 impl Operation for StreamedGet {

@@ -1,0 +1,121 @@
+//! A GET body as a verified `Read`.
+
+use std::io::Read;
+
+use r2_proto::error::R2Error;
+use r2_proto::model::{BodyCheck, ObjectMetadata};
+
+use crate::transport::body_error;
+
+/// An object's body on its way in, read through [`Read`]. Every byte is
+/// counted and hashed: the read that reaches the end fails, never silently,
+/// if the body is shorter than `Content-Length` or, for a whole single-part
+/// object, its MD5 or full-object checksum differs (an `io::Error` whose
+/// inner error is the [`R2Error`]; [`ObjectReader::read_to_vec`] returns
+/// the `R2Error` itself).
+pub struct ObjectReader {
+    metadata: ObjectMetadata,
+    body: ureq::BodyReader<'static>,
+    check: Option<BodyCheck>,
+    timeout: std::time::Duration,
+    span: tracing::Span,
+}
+
+impl std::fmt::Debug for ObjectReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectReader")
+            .field("metadata", &self.metadata)
+            .field("check", &self.check)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ObjectReader {
+    pub(crate) fn new(
+        metadata: ObjectMetadata,
+        body: ureq::Body,
+        check: BodyCheck,
+        timeout: std::time::Duration,
+        span: tracing::Span,
+    ) -> Self {
+        Self {
+            metadata,
+            body: body.into_reader(),
+            check: Some(check),
+            timeout,
+            span,
+        }
+    }
+
+    /// The object's metadata, from the response headers.
+    pub fn metadata(&self) -> &ObjectMetadata {
+        &self.metadata
+    }
+
+    /// Reads the rest of the body into memory.
+    pub fn read_to_vec(mut self) -> Result<Vec<u8>, R2Error> {
+        let mut all = Vec::new();
+        self.read_to_end(&mut all).map_err(into_r2)?;
+        Ok(all)
+    }
+
+    /// Copies the rest of the body to `sink`, returning the bytes copied.
+    /// On error the sink holds a prefix of the body: the caller discards it.
+    pub fn copy_to(mut self, sink: &mut impl std::io::Write) -> Result<u64, R2Error> {
+        let mut buffer = vec![0u8; 256 << 10];
+        let mut written = 0u64;
+        loop {
+            let n = self.read(&mut buffer).map_err(into_r2)?;
+            if n == 0 {
+                return Ok(written);
+            }
+            sink.write_all(buffer.get(..n).unwrap_or_default())
+                .map_err(|e| sink_failed(written, &e))?;
+            written += n as u64;
+        }
+    }
+}
+
+/// A local write failure as the typed error.
+pub(crate) fn sink_failed(offset: u64, error: &std::io::Error) -> R2Error {
+    r2_proto::error::TransferError::SinkFailed {
+        offset,
+        message: error.to_string(),
+    }
+    .into()
+}
+
+/// The `R2Error` inside an `io::Error` from [`ObjectReader`].
+fn into_r2(error: std::io::Error) -> R2Error {
+    match error.downcast::<R2Error>() {
+        Ok(inner) => inner,
+        Err(other) => r2_proto::error::NetworkError::StreamInterrupted(other.to_string()).into(),
+    }
+}
+
+impl Read for ObjectReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let Some(check) = self.check.as_mut() else {
+            return Ok(0);
+        };
+        match self.body.read(buf) {
+            Ok(0) if !buf.is_empty() => {
+                let _entered = self.span.enter();
+                match self.check.take().map(BodyCheck::finish) {
+                    Some(Err(error)) => Err(std::io::Error::other(R2Error::from(error))),
+                    _ => Ok(0),
+                }
+            }
+            Ok(n) => {
+                check.update(buf.get(..n).unwrap_or_default());
+                Ok(n)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => Err(error),
+            Err(error) => {
+                self.check = None;
+                let failed = R2Error::from(body_error(&error, self.timeout));
+                Err(std::io::Error::other(failed))
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! One request on the wire: sent, answered, logged and counted.
+
+use std::io::Read;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use http::Request;
+use r2_proto::client_core::RequestId;
+use r2_proto::error::NetworkError;
+use r2_proto::exchange::Event;
+use r2_proto::ops::RequestBody;
+use r2_proto::telemetry;
+
+use crate::transport::{Transport, body_error};
+
+/// A response whose body is still to be read, with its request's span.
+pub(crate) struct Opened {
+    /// The response.
+    pub response: http::Response<ureq::Body>,
+    /// The request's span.
+    pub span: tracing::Span,
+}
+
+/// Sends `request` and returns once the headers are in.
+pub(crate) fn open(
+    transport: &Transport,
+    id: RequestId,
+    request: &Request<RequestBody>,
+) -> Result<Opened, NetworkError> {
+    let sent = request.body().content_length();
+    let span = telemetry::request_span(id, request, sent);
+    let _entered = span.enter();
+    let started = Instant::now();
+    telemetry::request_sent(request);
+    match transport.send(request) {
+        Ok(response) => {
+            telemetry::response_received(
+                &span,
+                request,
+                response.status().as_u16(),
+                response.headers(),
+                started.elapsed(),
+            );
+            telemetry::bytes_moved(request, sent, 0);
+            drop(_entered);
+            Ok(Opened { response, span })
+        }
+        Err(error) => {
+            telemetry::transport_failed(&span, &error, started.elapsed());
+            Err(error)
+        }
+    }
+}
+
+/// Reads a whole body.
+pub(crate) fn read_all(body: ureq::Body, transport: &Transport) -> Result<Bytes, NetworkError> {
+    let mut reader = body.into_reader();
+    let mut all = BytesMut::new();
+    let mut buffer = vec![0u8; 64 << 10];
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => return Ok(all.freeze()),
+            Ok(n) => all.extend_from_slice(buffer.get(..n).unwrap_or_default()),
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(body_error(&error, transport.timeout())),
+        }
+    }
+}
+
+/// Sends `request` and reads the whole answer: the event a machine takes.
+pub(crate) fn exchange(
+    transport: &Transport,
+    id: RequestId,
+    request: &Request<RequestBody>,
+) -> Event {
+    let opened = match open(transport, id, request) {
+        Ok(opened) => opened,
+        Err(error) => return Event::Failed { id, error },
+    };
+    let (parts, body) = opened.response.into_parts();
+    let _entered = opened.span.enter();
+    match read_all(body, transport) {
+        Ok(bytes) => {
+            telemetry::bytes_moved(request, 0, bytes.len() as u64);
+            Event::Response {
+                id,
+                response: http::Response::from_parts(parts, bytes),
+            }
+        }
+        Err(error) => {
+            telemetry::transport_failed(&opened.span, &error, std::time::Duration::ZERO);
+            Event::Failed { id, error }
+        }
+    }
+}

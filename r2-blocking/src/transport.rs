@@ -1,0 +1,129 @@
+//! The HTTP layer: a ureq agent that sends the exact `http::Uri` the core
+//! signed (ureq 3 writes the URI's path and query as given: no dot-segment
+//! removal, no re-encoding), the `Content-Length` the core set (never
+//! chunked, never `Expect: 100-continue`), over rustls with webpki roots.
+
+use std::io::Read;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use r2_proto::error::NetworkError;
+use r2_proto::ops::RequestBody;
+use ureq::Agent;
+
+/// Default cap on idle pooled connections.
+pub const DEFAULT_POOL_SIZE: usize = 20;
+
+/// The pooled agent.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    agent: Agent,
+    timeout: Duration,
+}
+
+impl Transport {
+    /// An agent keeping up to `pool_size` idle connections; `allow_http`
+    /// permits plain-http endpoints, otherwise only https goes out.
+    pub fn new(pool_size: usize, timeout: Duration, allow_http: bool) -> Self {
+        let config = Agent::config_builder()
+            .http_status_as_error(false)
+            .https_only(!allow_http)
+            .max_redirects(0)
+            .user_agent(concat!("r2-blocking/", env!("CARGO_PKG_VERSION")))
+            .max_idle_connections(pool_size)
+            .max_idle_connections_per_host(pool_size)
+            .timeout_connect(Some(timeout))
+            .timeout_recv_response(Some(timeout))
+            .timeout_per_read(Some(timeout))
+            .timeout_per_write(Some(timeout))
+            .no_delay(true)
+            .build();
+        Self {
+            agent: Agent::new_with_config(config),
+            timeout,
+        }
+    }
+
+    /// The per-request timeout (connect, response headers, each read and write).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Sends a signed request; the answer's body is still to be read.
+    pub fn send(
+        &self,
+        request: &Request<RequestBody>,
+    ) -> Result<Response<ureq::Body>, NetworkError> {
+        let chunks: Vec<Bytes> = match request.body() {
+            RequestBody::Empty | RequestBody::Stream { .. } => Vec::new(),
+            RequestBody::Bytes(bytes) => vec![bytes.clone()],
+            RequestBody::Chunks(chunks) => chunks.clone(),
+        };
+        // A body without Content-Length (GET, HEAD, DELETE) goes as no body
+        // at all; a reader alone would make ureq send it chunked.
+        let body = if request.headers().contains_key(http::header::CONTENT_LENGTH) {
+            ureq::SendBody::from_owned_reader(ChunksReader { chunks, at: 0 })
+        } else {
+            ureq::SendBody::none()
+        };
+        let mut outgoing = Request::new(body);
+        *outgoing.method_mut() = request.method().clone();
+        *outgoing.uri_mut() = request.uri().clone();
+        *outgoing.headers_mut() = request.headers().clone();
+        self.agent
+            .run(outgoing)
+            .map_err(|e| classify(&e, self.timeout))
+    }
+}
+
+/// A body in pieces, read without copying them together.
+struct ChunksReader {
+    chunks: Vec<Bytes>,
+    at: usize,
+}
+
+impl Read for ChunksReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while let Some(chunk) = self.chunks.get_mut(self.at) {
+            if chunk.is_empty() {
+                self.at += 1;
+                continue;
+            }
+            let n = chunk.len().min(buf.len());
+            let piece = chunk.split_to(n);
+            if let Some(target) = buf.get_mut(..n) {
+                target.copy_from_slice(&piece);
+            }
+            return Ok(n);
+        }
+        Ok(0)
+    }
+}
+
+/// A ureq error as the core's transport failure.
+pub(crate) fn classify(error: &ureq::Error, timeout: Duration) -> NetworkError {
+    match error {
+        ureq::Error::Timeout(_) => NetworkError::Timeout(timeout),
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => NetworkError::Tls(error.to_string()),
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::BadUri(_) => {
+            NetworkError::ConnectionFailed(error.to_string())
+        }
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            NetworkError::ConnectionFailed(error.to_string())
+        }
+        _ => NetworkError::StreamInterrupted(error.to_string()),
+    }
+}
+
+/// An I/O error while reading a body, as the core's transport failure.
+pub(crate) fn body_error(error: &std::io::Error, timeout: Duration) -> NetworkError {
+    if matches!(
+        error.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    ) {
+        NetworkError::Timeout(timeout)
+    } else {
+        NetworkError::StreamInterrupted(error.to_string())
+    }
+}
