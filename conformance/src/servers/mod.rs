@@ -1,7 +1,10 @@
 //! The S3 servers the scenarios run against: the in-process s3s-fs server
 //! (always), and servers started outside the tests (moto) handed over
-//! through environment variables.
+//! through environment variables; and a capture server that records
+//! what an adapter writes on the wire.
 
+pub mod capture;
 pub mod s3s_fs;
 
+pub use capture::{CaptureServer, CapturedRequest};
 pub use s3s_fs::S3sFsServer;

@@ -1,0 +1,310 @@
+//! What the adapters log and count, through the real facades: a recorder
+//! installed for this test binary sees the design's metric names and
+//! labels, and a TRACE subscriber that captures every line of a full
+//! scenario run never sees a secret key, a session token or a signature.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use conformance::adapters::{BlockingScenarioClient, TokioScenarioClient};
+use conformance::scenarios::{ScenarioClient, Target, Tuning, create_bucket, run_suite};
+use conformance::servers::{CaptureServer, S3sFsServer};
+use conformance::sim::noise;
+use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+use r2_proto::ops::{GetObject, PutObject};
+use r2_proto::{BucketName, Config, Credentials, ObjectKey};
+
+/// Every log line written in this process.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+struct Installed {
+    logs: Captured,
+    metrics: Snapshotter,
+    /// Held by each test: a snapshot drains what the recorder holds, so
+    /// the tests must not snapshot while another counts.
+    serial: Mutex<()>,
+}
+
+/// The subscriber and the recorder, installed once for the whole binary.
+fn installed() -> &'static Installed {
+    static INSTALLED: OnceLock<Installed> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .init();
+        let recorder = DebuggingRecorder::new();
+        let metrics = recorder.snapshotter();
+        recorder.install().unwrap();
+        Installed {
+            logs,
+            metrics,
+            serial: Mutex::new(()),
+        }
+    })
+}
+
+const SECRET: &str = "wire-secret-never-logged-5b1f";
+const TOKEN: &str = "session-token-never-logged-77c2";
+
+#[test]
+fn trace_logs_of_full_runs_hold_no_secret_token_or_signature() {
+    let installed = installed();
+    let _serial = installed
+        .serial
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The whole suite through both adapters, at TRACE.
+    let server = S3sFsServer::start().unwrap();
+    let target = Target::s3s_fs(&server);
+    assert!(run_suite::<TokioScenarioClient>(&target).is_empty());
+    assert!(run_suite::<BlockingScenarioClient>(&target).is_empty());
+    // Requests carrying a session token (s3s-fs has no tokens: the capture
+    // server answers them), and presigned URLs whose signatures we know.
+    let capture = CaptureServer::start().unwrap();
+    let credentials = Credentials::new("AKIDTRACE", SECRET)
+        .unwrap()
+        .with_session_token(TOKEN)
+        .unwrap();
+    let config = Config::for_endpoint(capture.endpoint(), credentials)
+        .allow_insecure_http()
+        .build()
+        .unwrap();
+    let bucket = BucketName::new("bkt").unwrap();
+    let key = ObjectKey::new("k").unwrap();
+    let mut signatures = Vec::new();
+    let tokio = TokioScenarioClient::connect(config.clone()).unwrap();
+    let blocking = BlockingScenarioClient::connect(config).unwrap();
+    tokio
+        .put(PutObject::new(bucket.clone(), key.clone(), "x"))
+        .unwrap();
+    blocking
+        .put(PutObject::new(bucket.clone(), key.clone(), "x"))
+        .unwrap();
+    let get = GetObject::new(bucket, key);
+    for url in [
+        tokio.presign_get(&get, Duration::from_secs(60)).unwrap(),
+        blocking.presign_get(&get, Duration::from_secs(60)).unwrap(),
+    ] {
+        let signature = url
+            .url()
+            .split("X-Amz-Signature=")
+            .nth(1)
+            .unwrap()
+            .to_owned();
+        tracing::info!(url = ?url, "a presigned URL in a log line goes through its redacting Debug");
+        signatures.push(signature);
+    }
+    for request in capture.requests() {
+        let authorization = request.header("authorization").unwrap();
+        signatures.push(authorization.split("Signature=").nth(1).unwrap().to_owned());
+        assert_eq!(request.header("x-amz-security-token"), Some(TOKEN));
+    }
+
+    let text = String::from_utf8(installed.logs.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("r2.request"), "no request spans were logged");
+    assert!(
+        text.contains("sending request"),
+        "no DEBUG request lines were logged"
+    );
+    assert!(
+        text.contains("signed with AWS4-HMAC-SHA256"),
+        "no TRACE signing lines were logged"
+    );
+    assert!(
+        text.lines().count() > 500,
+        "suspiciously few log lines: {}",
+        text.lines().count()
+    );
+    for secret in [
+        SECRET,
+        TOKEN,
+        conformance::servers::s3s_fs::SECRET_ACCESS_KEY,
+    ] {
+        assert!(!text.contains(secret), "a secret reached the logs");
+    }
+    assert_eq!(signatures.len(), 4);
+    for signature in &signatures {
+        assert_eq!(signature.len(), 64);
+        assert!(
+            !text.contains(signature.as_str()),
+            "a signature reached the logs"
+        );
+    }
+}
+
+#[test]
+fn metrics_follow_the_design_names_and_labels() {
+    let installed = installed();
+    let _serial = installed
+        .serial
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let server = S3sFsServer::start().unwrap();
+    let target = Target::s3s_fs(&server);
+    let config = target.config().unwrap();
+    let bucket = BucketName::new("metrics-bucket").unwrap();
+    create_bucket(&config, &bucket).unwrap();
+    let tuning = Tuning {
+        part_size: 5 << 20,
+        concurrency: 2,
+    };
+    let tokio = TokioScenarioClient::connect(config.clone()).unwrap();
+    let blocking = BlockingScenarioClient::connect(config).unwrap();
+    let data = noise(11 << 20, 5);
+    tokio
+        .upload_bytes(
+            bucket.clone(),
+            ObjectKey::new("m/tokio").unwrap(),
+            data.clone(),
+            tuning,
+        )
+        .unwrap();
+    blocking
+        .upload_bytes(
+            bucket.clone(),
+            ObjectKey::new("m/blocking").unwrap(),
+            data,
+            tuning,
+        )
+        .unwrap();
+    assert!(
+        tokio
+            .get(GetObject::new(
+                bucket.clone(),
+                ObjectKey::new("m/none").unwrap()
+            ))
+            .is_err()
+    );
+    assert!(
+        blocking
+            .get(GetObject::new(
+                bucket.clone(),
+                ObjectKey::new("m/none").unwrap()
+            ))
+            .is_err()
+    );
+
+    let snapshot = installed.metrics.snapshot().into_vec();
+    let find = |name: &str, labels: &[(&str, &str)]| -> Option<&DebugValue> {
+        snapshot.iter().find_map(|(key, _, _, value)| {
+            let key = key.key();
+            let matches = key.name() == name
+                && labels
+                    .iter()
+                    .all(|(k, v)| key.labels().any(|l| l.key() == *k && l.value() == *v));
+            matches.then_some(value)
+        })
+    };
+    let counter = |name: &str, labels: &[(&str, &str)]| match find(name, labels) {
+        Some(DebugValue::Counter(n)) => *n,
+        other => panic!("{name} {labels:?}: {other:?}"),
+    };
+    // Two uploads of 3 parts each (counted per bucket).
+    assert!(counter("r2_multipart_parts_total", &[("bucket", "metrics-bucket")]) >= 6);
+    assert!(
+        counter(
+            "r2_requests_total",
+            &[
+                ("operation", "UploadPart"),
+                ("bucket", "metrics-bucket"),
+                ("status", "200")
+            ]
+        ) >= 6
+    );
+    assert!(
+        counter(
+            "r2_requests_total",
+            &[("operation", "GetObject"), ("status", "404")]
+        ) >= 2
+    );
+    assert!(
+        counter(
+            "r2_bytes_transferred_total",
+            &[("operation", "UploadPart"), ("direction", "sent")]
+        ) >= 2 * (11 << 20)
+    );
+    assert!(
+        counter(
+            "r2_errors_total",
+            &[
+                ("operation", "GetObject"),
+                ("error_type", "object"),
+                ("code", "NoSuchKey")
+            ]
+        ) >= 2
+    );
+    match find(
+        "r2_request_duration_seconds",
+        &[("operation", "CompleteMultipartUpload")],
+    ) {
+        Some(DebugValue::Histogram(values)) => assert!(values.len() >= 2),
+        other => panic!("duration histogram: {other:?}"),
+    }
+}
+
+#[test]
+fn retries_are_counted_and_logged_as_warnings() {
+    let installed = installed();
+    let _serial = installed
+        .serial
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // A server that is not there: every attempt fails to connect, and the
+    // retries are counted by class before the error is returned.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let credentials = Credentials::new("AKIDRETRY", "retry-secret").unwrap();
+    let config = Config::for_endpoint(endpoint, credentials)
+        .allow_insecure_http()
+        .build()
+        .unwrap();
+    let client = BlockingScenarioClient::connect(config).unwrap();
+    let bucket = BucketName::new("retry-bucket").unwrap();
+    let error = client
+        .get(GetObject::new(bucket, ObjectKey::new("k").unwrap()))
+        .unwrap_err();
+    assert_eq!(error.category(), "network", "{error:?}");
+    let snapshot = installed.metrics.snapshot().into_vec();
+    let retries: u64 = snapshot
+        .iter()
+        .filter(|(key, ..)| key.key().name() == "r2_retries_total")
+        .filter(|(key, ..)| {
+            key.key()
+                .labels()
+                .any(|l| l.key() == "class" && l.value() == "transient")
+        })
+        .map(|(.., value)| match value {
+            DebugValue::Counter(n) => *n,
+            _ => 0,
+        })
+        .sum();
+    assert!(retries >= 2, "transient retries counted: {retries}");
+    let text = String::from_utf8(installed.logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("WARN") && l.contains("retrying"))
+    );
+}
