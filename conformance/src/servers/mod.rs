@@ -4,7 +4,7 @@
 //! what an adapter writes on the wire.
 
 pub mod capture;
-pub mod s3s_fs;
 
 pub use capture::{CaptureServer, CapturedRequest};
-pub use s3s_fs::S3sFsServer;
+pub use testserver as s3s_fs;
+pub use testserver::S3sFsServer;

@@ -1,6 +1,6 @@
-//! The in-process S3 server: `s3s` + `s3s-fs` on an ephemeral loopback port,
-//! with SigV4 (header and presigned) checking on, serving a temporary
-//! directory. It runs on its own thread and tokio runtime, so blocking and
+//! An in-process S3 server for r2's tests and tour: `s3s` + `s3s-fs` on
+//! an ephemeral loopback port, with SigV4 (header and presigned) checking
+//! on, serving a temporary directory. It runs on its own thread and tokio runtime, so blocking and
 //! async clients alike can use it, and stops when dropped.
 
 use std::net::SocketAddr;
@@ -107,6 +107,15 @@ impl S3sFsServer {
     /// The directory it serves (one subdirectory per bucket).
     pub fn root(&self) -> &std::path::Path {
         &self.root
+    }
+
+    /// Creates an empty bucket directly in the served directory.
+    pub fn create_bucket(&self, name: &str) -> Result<(), ServerError> {
+        if name.is_empty() || name.contains(['/', '\\', '.']) {
+            return Err(ServerError::Setup(format!("unusable bucket name {name:?}")));
+        }
+        std::fs::create_dir_all(self.root.join(name))?;
+        Ok(())
     }
 }
 
