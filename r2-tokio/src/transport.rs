@@ -153,13 +153,30 @@ impl Transport {
 /// A hyper client error as the core's transport failure.
 fn classify(error: &hyper_util::client::legacy::Error) -> NetworkError {
     let text = error_chain(error);
-    if text.contains("certificate") || text.contains("tls") || text.contains("TLS") {
+    if is_tls(error) {
         NetworkError::Tls(text)
     } else if error.is_connect() {
         NetworkError::ConnectionFailed(text)
     } else {
         NetworkError::StreamInterrupted(text)
     }
+}
+
+/// True when rustls failed the handshake somewhere in the error's chain
+/// (an untrusted certificate, no common protocol version): never retried.
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    // `io::Error::source` skips the error it wraps: look inside it too.
+    if let Some(inner) = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+        && is_tls(inner)
+    {
+        return true;
+    }
+    error.source().is_some_and(is_tls)
 }
 
 /// The error and its sources, joined.
