@@ -167,6 +167,41 @@ pub struct Capabilities {
     pub percent_dots_listed: bool,
 }
 
+impl Capabilities {
+    /// s3s-fs 0.14.1, in process (`servers::S3sFsServer`).
+    pub const S3S_FS: Self = Self {
+        conditional_get: false,
+        no_such_upload_after_abort: false,
+        presign: true,
+        lifecycle: false,
+        dot_and_slash_keys: false,
+        plus_in_listed_keys: false,
+        invalid_range: true,
+        no_such_upload: false,
+        list_parts_etags: false,
+        no_such_bucket_on_get: false,
+        percent_dots_listed: false,
+    };
+
+    /// moto 5 with signature checking on, as `.ci/moto.sh` starts it.
+    pub const MOTO: Self = Self {
+        conditional_get: true,
+        no_such_upload_after_abort: true,
+        presign: false,
+        lifecycle: true,
+        dot_and_slash_keys: true,
+        plus_in_listed_keys: true,
+        invalid_range: true,
+        no_such_upload: true,
+        list_parts_etags: true,
+        no_such_bucket_on_get: true,
+        percent_dots_listed: true,
+    };
+
+    /// The servers every CI run has (s3s-fs always, moto from `.ci/run`).
+    pub const IN_CI: [(&'static str, Self); 2] = [("s3s-fs", Self::S3S_FS), ("moto", Self::MOTO)];
+}
+
 /// A server to run the scenarios against.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -190,19 +225,7 @@ impl Target {
             endpoint: server.endpoint(),
             access_key_id: crate::servers::s3s_fs::ACCESS_KEY_ID.into(),
             secret_access_key: crate::servers::s3s_fs::SECRET_ACCESS_KEY.into(),
-            capabilities: Capabilities {
-                conditional_get: false,
-                no_such_upload_after_abort: false,
-                presign: true,
-                lifecycle: false,
-                dot_and_slash_keys: false,
-                plus_in_listed_keys: false,
-                invalid_range: true,
-                no_such_upload: false,
-                list_parts_etags: false,
-                no_such_bucket_on_get: false,
-                percent_dots_listed: false,
-            },
+            capabilities: Capabilities::S3S_FS,
         }
     }
 
@@ -217,19 +240,7 @@ impl Target {
             endpoint,
             access_key_id: var("R2_TEST_MOTO_ACCESS_KEY_ID"),
             secret_access_key: var("R2_TEST_MOTO_SECRET_ACCESS_KEY"),
-            capabilities: Capabilities {
-                conditional_get: true,
-                no_such_upload_after_abort: true,
-                presign: false,
-                lifecycle: true,
-                dot_and_slash_keys: true,
-                plus_in_listed_keys: true,
-                invalid_range: true,
-                no_such_upload: true,
-                list_parts_etags: true,
-                no_such_bucket_on_get: true,
-                percent_dots_listed: true,
-            },
+            capabilities: Capabilities::MOTO,
         })
     }
 
@@ -385,4 +396,25 @@ pub fn run_scenarios<C: ScenarioClient>(
     }
     let _ignored = std::fs::remove_dir_all(&scratch);
     failures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Capabilities, Needs, all};
+    use crate::adapters::TokioScenarioClient;
+
+    /// A capability no CI server claims would leave its scenarios green by
+    /// being skipped everywhere.
+    #[test]
+    fn every_scenario_runs_on_a_server_in_ci() {
+        let unclaimed: Vec<&str> = all::<TokioScenarioClient>()
+            .into_iter()
+            .filter(|scenario| match scenario.needs {
+                Needs::Nothing => false,
+                Needs::Capability(_, has) => !Capabilities::IN_CI.iter().any(|(_, c)| has(c)),
+            })
+            .map(|scenario| scenario.name)
+            .collect();
+        assert!(unclaimed.is_empty(), "run on no CI server: {unclaimed:?}");
+    }
 }
