@@ -37,6 +37,7 @@ pub mod model;
 pub mod names;
 pub mod ops;
 pub mod percent;
+pub mod replay;
 pub mod resilience;
 mod response_headers;
 pub mod sign;

@@ -18,4 +18,8 @@ pub enum NetworkError {
     /// TLS failed (certificate, protocol version). Not retried.
     #[error("TLS failure: {0}")]
     Tls(String),
+    /// A replayed client met a request its cassette does not hold (see
+    /// [`crate::replay`]). Not retried.
+    #[error("{0}")]
+    NotRecorded(Box<crate::replay::ReplayMiss>),
 }

@@ -25,7 +25,7 @@
 //! ```
 
 mod canonical;
-mod hex;
+pub(crate) mod hex;
 mod key_cache;
 mod presign;
 mod sigv4;
