@@ -8,6 +8,7 @@ use r2_proto::client_core::{ClientCore, Now, ResilienceConfig};
 use r2_proto::error::{NetworkError, R2Error, RequestError};
 use r2_proto::exchange::{Action, Exchange};
 use r2_proto::ops::{Operation, RequestBody};
+use r2_proto::replay::Route;
 use r2_proto::{Config, env, telemetry};
 use time::OffsetDateTime;
 
@@ -51,6 +52,7 @@ pub struct R2ClientBuilder {
     config: Config,
     resilience: ResilienceConfig,
     pool_size: usize,
+    route: Route,
 }
 
 impl R2ClientBuilder {
@@ -66,12 +68,20 @@ impl R2ClientBuilder {
         self
     }
 
+    /// Record every exchange, or answer from a cassette instead of the
+    /// network (see [`r2_proto::replay`]). Default: [`Route::Live`].
+    pub fn route(mut self, route: Route) -> Self {
+        self.route = route;
+        self
+    }
+
     /// The client.
     pub fn build(self) -> R2Client {
         let transport = Transport::new(
             self.pool_size,
             self.config.timeout(),
             self.config.allows_insecure_http(),
+            self.route,
         );
         R2Client {
             inner: Arc::new(Inner {
@@ -116,6 +126,7 @@ impl R2Client {
                 ..ResilienceConfig::default()
             },
             pool_size: DEFAULT_POOL_SIZE,
+            route: Route::Live,
         }
     }
 

@@ -24,6 +24,7 @@ use r2_proto::transfer::{
 };
 use r2_proto::{BucketName, ObjectKey};
 
+use crate::body::ResponseBody;
 use crate::client::{R2Client, now, stalled};
 use crate::object_reader::sink_failed;
 use crate::round_trip::{self, Opened, read_all};
@@ -287,7 +288,7 @@ fn drive(
 /// an ordered sink. Never more than `len` bytes are kept or written.
 fn copy_body(
     id: RequestId,
-    body: ureq::Body,
+    body: ResponseBody,
     offset: u64,
     len: u64,
     file: Option<&Path>,

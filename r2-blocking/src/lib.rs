@@ -25,6 +25,7 @@
 //! # Ok(()) }
 //! ```
 
+mod body;
 mod client;
 mod download;
 mod list_all;

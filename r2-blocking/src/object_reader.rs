@@ -5,6 +5,7 @@ use std::io::Read;
 use r2_proto::error::R2Error;
 use r2_proto::model::{BodyCheck, ObjectMetadata};
 
+use crate::body::{BodyReader, ResponseBody};
 use crate::transport::body_error;
 
 /// An object's body on its way in, read through [`Read`]. Every byte is
@@ -15,7 +16,7 @@ use crate::transport::body_error;
 /// the `R2Error` itself).
 pub struct ObjectReader {
     metadata: ObjectMetadata,
-    body: ureq::BodyReader<'static>,
+    body: BodyReader,
     check: Option<BodyCheck>,
     timeout: std::time::Duration,
     span: tracing::Span,
@@ -33,7 +34,7 @@ impl std::fmt::Debug for ObjectReader {
 impl ObjectReader {
     pub(crate) fn new(
         metadata: ObjectMetadata,
-        body: ureq::Body,
+        body: ResponseBody,
         check: BodyCheck,
         timeout: std::time::Duration,
         span: tracing::Span,

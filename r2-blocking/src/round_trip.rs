@@ -11,12 +11,13 @@ use r2_proto::exchange::Event;
 use r2_proto::ops::RequestBody;
 use r2_proto::telemetry;
 
+use crate::body::ResponseBody;
 use crate::transport::{Transport, body_error};
 
 /// A response whose body is still to be read, with its request's span.
 pub(crate) struct Opened {
     /// The response.
-    pub response: http::Response<ureq::Body>,
+    pub response: http::Response<ResponseBody>,
     /// The request's span.
     pub span: tracing::Span,
 }
@@ -53,7 +54,7 @@ pub(crate) fn open(
 }
 
 /// Reads a whole body.
-pub(crate) fn read_all(body: ureq::Body, transport: &Transport) -> Result<Bytes, NetworkError> {
+pub(crate) fn read_all(body: ResponseBody, transport: &Transport) -> Result<Bytes, NetworkError> {
     let mut reader = body.into_reader();
     let mut all = BytesMut::new();
     let mut buffer = vec![0u8; 64 << 10];

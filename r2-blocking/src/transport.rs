@@ -2,15 +2,21 @@
 //! signed (ureq 3 writes the URI's path and query as given: no dot-segment
 //! removal, no re-encoding), the `Content-Length` the core set (never
 //! chunked, never `Expect: 100-continue`), over rustls with webpki roots.
+//! Its [`Route`] may also record each exchange, or answer from a cassette
+//! instead of the network.
 
 use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, Response};
 use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
+use r2_proto::replay::Route;
 use ureq::Agent;
+
+use crate::body::ResponseBody;
+use crate::round_trip::read_all;
 
 /// Default cap on idle pooled connections.
 pub const DEFAULT_POOL_SIZE: usize = 20;
@@ -20,12 +26,13 @@ pub const DEFAULT_POOL_SIZE: usize = 20;
 pub struct Transport {
     agent: Agent,
     timeout: Duration,
+    route: Route,
 }
 
 impl Transport {
     /// An agent keeping up to `pool_size` idle connections; `allow_http`
     /// permits plain-http endpoints, otherwise only https goes out.
-    pub fn new(pool_size: usize, timeout: Duration, allow_http: bool) -> Self {
+    pub fn new(pool_size: usize, timeout: Duration, allow_http: bool, route: Route) -> Self {
         let config = Agent::config_builder()
             .http_status_as_error(false)
             .https_only(!allow_http)
@@ -42,6 +49,7 @@ impl Transport {
         Self {
             agent: Agent::new_with_config(config),
             timeout,
+            route,
         }
     }
 
@@ -50,11 +58,40 @@ impl Transport {
         self.timeout
     }
 
-    /// Sends a signed request; the answer's body is still to be read.
-    pub fn send(
+    /// Sends a signed request; the answer's body is still to be read (when
+    /// recording or replaying, it is already whole).
+    pub(crate) fn send(
         &self,
         request: &Request<RequestBody>,
-    ) -> Result<Response<ureq::Body>, NetworkError> {
+    ) -> Result<Response<ResponseBody>, NetworkError> {
+        match &self.route {
+            Route::Live => self.send_live(request),
+            Route::Record(recorder) => {
+                let pending = recorder.begin(request);
+                let started = Instant::now();
+                let whole = self.send_live(request).and_then(|response| {
+                    let (parts, body) = response.into_parts();
+                    Ok(Response::from_parts(parts, read_all(body, self)?))
+                });
+                recorder.finish(pending, whole.as_ref(), started.elapsed());
+                whole.map(|response| response.map(ResponseBody::Whole))
+            }
+            Route::Replay(replayer) => {
+                let replayed = replayer.answer(request)?;
+                if let Some(delay) = replayed.delay {
+                    std::thread::sleep(delay);
+                }
+                replayed
+                    .outcome
+                    .map(|response| response.map(ResponseBody::Whole))
+            }
+        }
+    }
+
+    fn send_live(
+        &self,
+        request: &Request<RequestBody>,
+    ) -> Result<Response<ResponseBody>, NetworkError> {
         let chunks: Vec<Bytes> = match request.body() {
             RequestBody::Empty | RequestBody::Stream { .. } => Vec::new(),
             RequestBody::Bytes(bytes) => vec![bytes.clone()],
@@ -73,6 +110,7 @@ impl Transport {
         *outgoing.headers_mut() = request.headers().clone();
         self.agent
             .run(outgoing)
+            .map(|response| response.map(ResponseBody::Wire))
             .map_err(|e| classify(&e, self.timeout))
     }
 }

@@ -1,17 +1,61 @@
-//! Reading response bodies off the wire, with an idle timeout per chunk.
+//! Response bodies: on the wire, or whole in memory (recorded or
+//! replayed), read with an idle timeout per chunk.
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use http_body::{Body, Frame, SizeHint};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use r2_proto::error::NetworkError;
 
 use crate::transport::error_chain;
 
+/// A response body.
+#[derive(Debug)]
+pub enum ResponseBody {
+    /// Still on the connection.
+    Wire(Incoming),
+    /// In memory: read whole while recording, or from a cassette.
+    Whole(Option<Bytes>),
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        match self.get_mut() {
+            Self::Wire(body) => Pin::new(body).poll_frame(cx),
+            Self::Whole(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Self::Wire(body) => body.is_end_stream(),
+            Self::Whole(bytes) => bytes.is_none(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Self::Wire(body) => body.size_hint(),
+            Self::Whole(bytes) => {
+                SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
+            }
+        }
+    }
+}
+
 /// The next data chunk of `body`, `None` at its end.
 pub(crate) async fn next_chunk(
-    body: &mut Incoming,
+    body: &mut ResponseBody,
     timeout: Duration,
 ) -> Result<Option<Bytes>, NetworkError> {
     loop {
@@ -33,7 +77,7 @@ pub(crate) async fn next_chunk(
 /// The whole body. A body shorter than its `Content-Length` is left to the
 /// operation's parser to report.
 pub(crate) async fn read_all(
-    body: &mut Incoming,
+    body: &mut ResponseBody,
     timeout: Duration,
 ) -> Result<Bytes, NetworkError> {
     let mut first: Option<Bytes> = None;

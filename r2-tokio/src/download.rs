@@ -18,7 +18,6 @@ use std::time::Instant;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use hyper::body::Incoming;
 use r2_proto::client_core::RequestId;
 use r2_proto::error::{NetworkError, R2Error};
 use r2_proto::model::ETag;
@@ -30,7 +29,7 @@ use r2_proto::transfer::{
 use r2_proto::{BucketName, ObjectKey};
 use tokio::io::{AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 
-use crate::body::{next_chunk, read_all};
+use crate::body::{ResponseBody, next_chunk, read_all};
 use crate::client::{R2Client, now, stalled};
 use crate::object_stream::sink_failed;
 use crate::round_trip::{self, Opened};
@@ -315,7 +314,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 /// an ordered sink. Never more than `len` bytes are kept or written.
 async fn copy_body(
     id: RequestId,
-    mut body: Incoming,
+    mut body: ResponseBody,
     offset: u64,
     len: u64,
     file: Option<&Path>,

@@ -7,13 +7,13 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use http_body::Body;
-use hyper::body::Incoming;
 use r2_proto::error::{NetworkError, R2Error};
 use r2_proto::model::{BodyCheck, ObjectMetadata};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Sleep;
 
+use crate::body::ResponseBody;
 use crate::transport::error_chain;
 
 /// An object's body on its way in. Every chunk is counted and hashed: the
@@ -28,7 +28,7 @@ use crate::transport::error_chain;
 #[derive(Debug)]
 pub struct ObjectStream {
     metadata: ObjectMetadata,
-    body: Incoming,
+    body: ResponseBody,
     check: Option<BodyCheck>,
     idle: Pin<Box<Sleep>>,
     timeout: Duration,
@@ -39,7 +39,7 @@ pub struct ObjectStream {
 impl ObjectStream {
     pub(crate) fn new(
         metadata: ObjectMetadata,
-        body: Incoming,
+        body: ResponseBody,
         check: BodyCheck,
         permit: OwnedSemaphorePermit,
         span: tracing::Span,

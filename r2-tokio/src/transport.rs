@@ -1,25 +1,28 @@
 //! The HTTP layer: a pooled hyper client that sends the exact `http::Uri`
 //! the core signed (no URL re-parsing, so `./`, `../` and `%2e` stay as
 //! they are), over rustls with certificate validation (TLS 1.2+), with a
-//! cap on connections and a timeout per request.
+//! cap on connections and a timeout per request. Its [`Route`] may also
+//! record each exchange, or answer from a cassette instead of the network.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
-use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
+use r2_proto::replay::Route;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::body::{ResponseBody, read_all};
 
 /// Default cap on open connections.
 pub const DEFAULT_POOL_SIZE: usize = 20;
@@ -76,7 +79,7 @@ impl Body for OutgoingBody {
 #[derive(Debug)]
 pub struct Answer {
     /// The response.
-    pub response: Response<Incoming>,
+    pub response: Response<ResponseBody>,
     /// The connection slot it occupies.
     pub permit: OwnedSemaphorePermit,
 }
@@ -87,6 +90,7 @@ pub struct Transport {
     client: Client<HttpsConnector<HttpConnector>, OutgoingBody>,
     slots: Arc<Semaphore>,
     timeout: Duration,
+    route: Route,
 }
 
 impl Transport {
@@ -96,6 +100,7 @@ impl Transport {
         pool_size: usize,
         timeout: Duration,
         allow_http: bool,
+        route: Route,
     ) -> Result<Self, NetworkError> {
         let roots =
             rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -124,6 +129,7 @@ impl Transport {
             client,
             slots: Arc::new(Semaphore::new(pool_size.max(1))),
             timeout,
+            route,
         })
     }
 
@@ -132,21 +138,68 @@ impl Transport {
         self.timeout
     }
 
-    /// Sends a signed request; the answer's headers are in, its body not yet read.
+    /// Sends a signed request; the answer's headers are in, its body not
+    /// yet read (when recording or replaying, the body is already whole).
     pub async fn send(&self, request: &Request<RequestBody>) -> Result<Answer, NetworkError> {
-        let permit = Arc::clone(&self.slots)
+        match &self.route {
+            Route::Live => self.send_live(request).await,
+            Route::Record(recorder) => {
+                let pending = recorder.begin(request);
+                let started = Instant::now();
+                let whole = self.send_whole(request).await;
+                let response = whole.as_ref().map(|(response, _)| response);
+                recorder.finish(pending, response, started.elapsed());
+                whole.map(|(response, permit)| Answer {
+                    response: response.map(|body| ResponseBody::Whole(Some(body))),
+                    permit,
+                })
+            }
+            Route::Replay(replayer) => {
+                let permit = self.permit().await?;
+                let replayed = replayer.answer(request)?;
+                if let Some(delay) = replayed.delay {
+                    tokio::time::sleep(delay).await;
+                }
+                replayed.outcome.map(|response| Answer {
+                    response: response.map(|body| ResponseBody::Whole(Some(body))),
+                    permit,
+                })
+            }
+        }
+    }
+
+    async fn permit(&self) -> Result<OwnedSemaphorePermit, NetworkError> {
+        Arc::clone(&self.slots)
             .acquire_owned()
             .await
-            .map_err(|e| NetworkError::ConnectionFailed(e.to_string()))?;
+            .map_err(|e| NetworkError::ConnectionFailed(e.to_string()))
+    }
+
+    async fn send_live(&self, request: &Request<RequestBody>) -> Result<Answer, NetworkError> {
+        let permit = self.permit().await?;
         let mut outgoing = Request::new(OutgoingBody::of(request.body()));
         *outgoing.method_mut() = request.method().clone();
         *outgoing.uri_mut() = request.uri().clone();
         *outgoing.headers_mut() = request.headers().clone();
         match tokio::time::timeout(self.timeout, self.client.request(outgoing)).await {
-            Ok(Ok(response)) => Ok(Answer { response, permit }),
+            Ok(Ok(response)) => Ok(Answer {
+                response: response.map(ResponseBody::Wire),
+                permit,
+            }),
             Ok(Err(error)) => Err(classify(&error)),
             Err(_) => Err(NetworkError::Timeout(self.timeout)),
         }
+    }
+
+    /// Sends `request` and reads its whole answer (for the recorder).
+    async fn send_whole(
+        &self,
+        request: &Request<RequestBody>,
+    ) -> Result<(Response<Bytes>, OwnedSemaphorePermit), NetworkError> {
+        let answer = self.send_live(request).await?;
+        let (parts, mut body) = answer.response.into_parts();
+        let bytes = read_all(&mut body, self.timeout).await?;
+        Ok((Response::from_parts(parts, bytes), answer.permit))
     }
 }
 
