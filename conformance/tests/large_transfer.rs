@@ -8,7 +8,7 @@
     clippy::indexing_slicing
 )]
 
-use conformance::adapters::{BlockingScenarioClient, TokioScenarioClient};
+use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
 use conformance::scenarios::{ScenarioClient, Target, Tuning, create_bucket};
 use conformance::servers::S3sFsServer;
 use conformance::sim::noise;
@@ -68,4 +68,9 @@ fn r2_tokio_moves_256_mib_byte_exact() {
 #[test]
 fn r2_blocking_moves_256_mib_byte_exact() {
     large_round_trip::<BlockingScenarioClient>("large-blocking");
+}
+
+#[test]
+fn r2_smol_moves_256_mib_byte_exact() {
+    large_round_trip::<SmolScenarioClient>("large-smol");
 }

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use conformance::adapters::{BlockingScenarioClient, TokioScenarioClient};
+use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
 use conformance::scenarios::ScenarioClient;
 use r2_proto::error::{NetworkError, R2Error};
 use r2_proto::ops::GetObject;
@@ -99,4 +99,9 @@ fn r2_tokio_refuses_an_untrusted_certificate() {
 #[test]
 fn r2_blocking_refuses_an_untrusted_certificate() {
     refuses_untrusted_certificates::<BlockingScenarioClient>();
+}
+
+#[test]
+fn r2_smol_refuses_an_untrusted_certificate() {
+    refuses_untrusted_certificates::<SmolScenarioClient>();
 }

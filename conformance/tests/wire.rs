@@ -1,7 +1,7 @@
 //! What each adapter writes on the wire, byte for byte: the path the core
 //! signed (dot segments and `%2e` untouched), `Content-Length` on every PUT
 //! and POST, none and no chunked encoding on body-less requests, never
-//! `Expect: 100-continue`.
+//! `Expect: 100-continue`, no header twice.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,7 +9,7 @@
     clippy::indexing_slicing
 )]
 
-use conformance::adapters::{BlockingScenarioClient, TokioScenarioClient};
+use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
 use conformance::scenarios::ScenarioClient;
 use conformance::servers::CaptureServer;
 use r2_proto::ops::{CompleteMultipartUpload, CompletedPart, DeleteObject, GetObject, PutObject};
@@ -89,6 +89,20 @@ fn check_wire<C: ScenarioClient>() {
             C::NAME
         );
         assert!(request.header("authorization").is_some(), "{}", C::NAME);
+        let mut names: Vec<String> = request
+            .headers
+            .iter()
+            .map(|(name, _)| name.to_ascii_lowercase())
+            .collect();
+        names.sort_unstable();
+        let count = names.len();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            count,
+            "{}: a header sent twice: {request:?}",
+            C::NAME
+        );
         let host = server.endpoint().replace("http://", "");
         assert_eq!(request.header("host"), Some(host.as_str()), "{}", C::NAME);
     }
@@ -102,4 +116,9 @@ fn r2_tokio_sends_the_signed_path_and_lengths() {
 #[test]
 fn r2_blocking_sends_the_signed_path_and_lengths() {
     check_wire::<BlockingScenarioClient>();
+}
+
+#[test]
+fn r2_smol_sends_the_signed_path_and_lengths() {
+    check_wire::<SmolScenarioClient>();
 }

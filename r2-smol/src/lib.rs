@@ -1,8 +1,80 @@
-//! Async Cloudflare R2 client for smol and any other executor.
+//! Async Cloudflare R2 client for smol, and for any executor that can poll
+//! a future (async-executor, a custom runtime, even tokio).
 //!
-//! This crate is the executor-agnostic driver for [`r2_proto`]: it carries the
-//! requests the core builds and signs over the network and feeds the responses
-//! back. The client API arrives with the smol adapter work; today the crate
-//! re-exports the core so that dependents can already name its types.
+//! This crate is a thin driver for [`r2_proto`]: the core builds, signs and
+//! parses; retries, the circuit breaker and the transfer machines decide;
+//! this crate moves the bytes. Its HTTP/1.1 framing is `ureq-proto`'s sans-IO
+//! machine over async-io sockets and `futures-rustls` (TLS 1.2+, certificate
+//! validation; plain http only with the configuration's explicit opt-in),
+//! its timers are async-io's, its files smol's: no tokio anywhere.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), r2_smol::proto::R2Error> {
+//! use r2_smol::{DownloadSink, R2Client, UploadBody};
+//! use r2_smol::proto::ops::{ListObjectsV2, PutObject};
+//! use r2_smol::proto::{BucketName, ObjectKey};
+//! use futures_lite::StreamExt;
+//!
+//! let client = R2Client::from_env()?;
+//! let bucket = BucketName::new("photos")?;
+//! let key = ObjectKey::new("2024/cat.jpg")?;
+//!
+//! client.objects().put(PutObject::new(bucket.clone(), key.clone(), "meow")).await?;
+//! client.upload(bucket.clone(), ObjectKey::new("big.iso")?, UploadBody::file("big.iso")).await?;
+//! client.download(bucket.clone(), key, DownloadSink::file("cat.jpg")).await?;
+//! let keys: Vec<_> = client.objects().list_all(ListObjectsV2::new(bucket)).try_collect().await?;
+//! # Ok(()) }
+//! ```
 
+mod body;
+mod client;
+mod connection;
+mod download;
+mod http1;
+mod list_all;
+mod multipart;
+mod object_stream;
+mod objects;
+mod pool;
+mod presign;
+mod round_trip;
+mod timeout;
+mod transport;
+mod upload;
+
+pub use client::{R2Client, R2ClientBuilder};
+pub use download::{DownloadRequest, DownloadSink};
+pub use multipart::Multipart;
+pub use object_stream::ObjectStream;
+pub use objects::Objects;
+pub use presign::Presign;
 pub use r2_proto as proto;
+pub use transport::DEFAULT_POOL_SIZE;
+pub use upload::{UploadBody, UploadRequest};
+
+use r2_proto::{BucketName, ObjectKey};
+
+impl R2Client {
+    /// Uploads `body` to `key`: one PutObject below the multipart threshold,
+    /// else a concurrent multipart upload. Options and resume on the
+    /// returned [`UploadRequest`]; `.await` it to run.
+    pub fn upload(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        body: impl Into<UploadBody>,
+    ) -> UploadRequest<'_> {
+        UploadRequest::new(self, bucket, key, body.into())
+    }
+
+    /// Downloads `key` into `sink` with parallel ranged GETs pinned to one
+    /// version of the object. Options on the returned [`DownloadRequest`].
+    pub fn download(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        sink: DownloadSink,
+    ) -> DownloadRequest<'_> {
+        DownloadRequest::new(self, bucket, key, sink)
+    }
+}

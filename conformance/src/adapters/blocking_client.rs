@@ -16,6 +16,7 @@ use r2_proto::ops::{
     GetObjectOutput, HeadObject, LifecycleRule, ListObjectsV2, ListObjectsV2Output, ListParts,
     ListPartsOutput, ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
 };
+use r2_proto::replay::Route;
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
 use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
 
@@ -73,9 +74,9 @@ impl std::io::Write for SharedWriter {
 impl ScenarioClient for BlockingScenarioClient {
     const NAME: &'static str = "r2_blocking";
 
-    fn connect(config: Config) -> Result<Self, R2Error> {
+    fn connect_routed(config: Config, route: Route) -> Result<Self, R2Error> {
         Ok(Self {
-            client: R2Client::new(config),
+            client: R2Client::builder(config).route(route).build(),
         })
     }
 

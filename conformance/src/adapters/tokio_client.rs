@@ -15,6 +15,7 @@ use r2_proto::ops::{
     GetObjectOutput, HeadObject, LifecycleRule, ListObjectsV2, ListObjectsV2Output, ListParts,
     ListPartsOutput, ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
 };
+use r2_proto::replay::Route;
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
 use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
 use r2_tokio::{DownloadSink, R2Client, UploadBody};
@@ -96,7 +97,7 @@ impl tokio::io::AsyncWrite for SharedWriter {
 impl ScenarioClient for TokioScenarioClient {
     const NAME: &'static str = "r2_tokio";
 
-    fn connect(config: Config) -> Result<Self, R2Error> {
+    fn connect_routed(config: Config, route: Route) -> Result<Self, R2Error> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -104,7 +105,7 @@ impl ScenarioClient for TokioScenarioClient {
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         let client = {
             let _guard = runtime.enter();
-            R2Client::new(config)?
+            R2Client::builder(config).route(route).build()?
         };
         Ok(Self { runtime, client })
     }

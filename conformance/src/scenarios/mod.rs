@@ -27,6 +27,7 @@ use r2_proto::ops::{
     GetObjectOutput, HeadObject, LifecycleRule, ListObjectsV2, ListObjectsV2Output, ListParts,
     ListPartsOutput, ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
 };
+use r2_proto::replay::Route;
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
 use r2_proto::{BucketName, Config, Credentials, PresignedRequest};
 
@@ -37,8 +38,14 @@ pub trait ScenarioClient: Sized {
     /// The adapter's name, for messages.
     const NAME: &'static str;
 
-    /// A client for `config`.
-    fn connect(config: Config) -> Result<Self, R2Error>;
+    /// A client for `config` whose requests take `route` (live, recorded
+    /// or replayed).
+    fn connect_routed(config: Config, route: Route) -> Result<Self, R2Error>;
+
+    /// A live client for `config`.
+    fn connect(config: Config) -> Result<Self, R2Error> {
+        Self::connect_routed(config, Route::Live)
+    }
 
     /// `objects().put`.
     fn put(&self, put: PutObject) -> Result<PutObjectOutput, R2Error>;

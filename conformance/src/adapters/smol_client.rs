@@ -1,0 +1,272 @@
+//! `r2-smol` under the scenario suite: every call runs in `smol::block_on`
+//! on the calling thread (the drivers run their parts concurrently inside
+//! one future; no executor threads are needed).
+
+use std::future::IntoFuture;
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_lite::StreamExt;
+use r2_proto::error::R2Error;
+use r2_proto::model::ObjectMetadata;
+use r2_proto::ops::{
+    AbortMultipartUpload, CompleteMultipartUpload, CompleteMultipartUploadOutput, CopyObject,
+    CopyObjectOutput, CreateMultipartUpload, CreateMultipartUploadOutput, DeleteObject,
+    DeleteObjects, DeleteObjectsOutput, GetBucketLifecycleConfiguration, GetObject,
+    GetObjectOutput, HeadObject, LifecycleRule, ListObjectsV2, ListObjectsV2Output, ListParts,
+    ListPartsOutput, ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
+};
+use r2_proto::replay::Route;
+use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
+use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
+use r2_smol::{DownloadSink, R2Client, UploadBody};
+
+use crate::scenarios::{ScenarioClient, Tuning};
+
+/// An `r2_smol::R2Client`.
+#[derive(Debug)]
+pub struct SmolScenarioClient {
+    client: R2Client,
+}
+
+impl SmolScenarioClient {
+    /// The client.
+    pub fn client(&self) -> &R2Client {
+        &self.client
+    }
+
+    /// Runs `future` to completion on this thread.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        smol::block_on(future)
+    }
+}
+
+/// A reader that yields `data` in `chunk`-byte reads, like a pipe.
+struct ChunkedReader {
+    data: Bytes,
+    chunk: usize,
+}
+
+impl futures_lite::AsyncRead for ChunkedReader {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let n = self.chunk.min(buf.len()).min(self.data.len());
+        let piece = self.data.split_to(n);
+        if let Some(target) = buf.get_mut(..n) {
+            target.copy_from_slice(&piece);
+        }
+        std::task::Poll::Ready(Ok(n))
+    }
+}
+
+/// An in-memory writer shared with the caller.
+#[derive(Clone, Default)]
+struct SharedWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl futures_lite::AsyncWrite for SharedWriter {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let mut held = self
+            .0
+            .lock()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        held.extend_from_slice(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl ScenarioClient for SmolScenarioClient {
+    const NAME: &'static str = "r2_smol";
+
+    fn connect_routed(config: Config, route: Route) -> Result<Self, R2Error> {
+        Ok(Self {
+            client: R2Client::builder(config).route(route).build()?,
+        })
+    }
+
+    fn put(&self, put: PutObject) -> Result<PutObjectOutput, R2Error> {
+        self.block_on(self.client.objects().put(put))
+    }
+
+    fn put_stream(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        data: Bytes,
+        chunk: usize,
+    ) -> Result<UploadOutput, R2Error> {
+        let reader = ChunkedReader { data, chunk };
+        self.block_on(self.client.objects().put_stream(bucket, key, reader))
+    }
+
+    fn get(&self, get: GetObject) -> Result<GetObjectOutput, R2Error> {
+        self.block_on(self.client.objects().get(get))
+    }
+
+    fn get_stream(&self, get: GetObject) -> Result<(ObjectMetadata, Bytes), R2Error> {
+        self.block_on(async {
+            let stream = self.client.objects().get_stream(get).await?;
+            let metadata = stream.metadata().clone();
+            Ok((metadata, stream.collect().await?))
+        })
+    }
+
+    fn head(&self, head: HeadObject) -> Result<ObjectMetadata, R2Error> {
+        self.block_on(self.client.objects().head(head))
+    }
+
+    fn delete(&self, delete: DeleteObject) -> Result<(), R2Error> {
+        self.block_on(self.client.objects().delete(delete))
+    }
+
+    fn delete_objects(&self, delete: DeleteObjects) -> Result<DeleteObjectsOutput, R2Error> {
+        self.block_on(self.client.objects().delete_objects(delete))
+    }
+
+    fn copy(&self, copy: CopyObject) -> Result<CopyObjectOutput, R2Error> {
+        self.block_on(self.client.objects().copy(copy))
+    }
+
+    fn list(&self, list: ListObjectsV2) -> Result<ListObjectsV2Output, R2Error> {
+        self.block_on(self.client.objects().list(list))
+    }
+
+    fn list_all(&self, list: ListObjectsV2) -> Result<Vec<ObjectSummary>, R2Error> {
+        self.block_on(self.client.objects().list_all(list).try_collect())
+    }
+
+    fn create_multipart(
+        &self,
+        create: CreateMultipartUpload,
+    ) -> Result<CreateMultipartUploadOutput, R2Error> {
+        self.block_on(self.client.multipart().create(create))
+    }
+
+    fn upload_part(&self, part: UploadPart) -> Result<UploadPartOutput, R2Error> {
+        self.block_on(self.client.multipart().upload_part(part))
+    }
+
+    fn complete_multipart(
+        &self,
+        complete: CompleteMultipartUpload,
+    ) -> Result<CompleteMultipartUploadOutput, R2Error> {
+        self.block_on(self.client.multipart().complete(complete))
+    }
+
+    fn abort_multipart(&self, abort: AbortMultipartUpload) -> Result<(), R2Error> {
+        self.block_on(self.client.multipart().abort(abort))
+    }
+
+    fn list_parts(&self, list: ListParts) -> Result<ListPartsOutput, R2Error> {
+        self.block_on(self.client.multipart().list_parts(list))
+    }
+
+    fn presign_get(&self, get: &GetObject, expires: Duration) -> Result<PresignedRequest, R2Error> {
+        self.client.presign().presign_get(get, expires)
+    }
+
+    fn presign_put(&self, put: &PutObject, expires: Duration) -> Result<PresignedRequest, R2Error> {
+        self.client.presign().presign_put(put, expires)
+    }
+
+    fn lifecycle(
+        &self,
+        get: GetBucketLifecycleConfiguration,
+    ) -> Result<Vec<LifecycleRule>, R2Error> {
+        self.block_on(self.client.send(get))
+    }
+
+    fn upload_bytes(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        data: Bytes,
+        tuning: Tuning,
+    ) -> Result<UploadOutput, R2Error> {
+        self.block_on(
+            self.client
+                .upload(bucket, key, data)
+                .part_size(tuning.part_size)
+                .concurrency(tuning.concurrency)
+                .into_future(),
+        )
+    }
+
+    fn upload_file(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        path: &Path,
+        tuning: Tuning,
+        resume: Option<ResumeState>,
+    ) -> Result<UploadOutput, R2Error> {
+        let mut upload = self
+            .client
+            .upload(bucket, key, UploadBody::file(path))
+            .part_size(tuning.part_size)
+            .concurrency(tuning.concurrency);
+        if let Some(state) = resume {
+            upload = upload.resume(state);
+        }
+        self.block_on(upload.into_future())
+    }
+
+    fn download_file(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        path: &Path,
+        tuning: Tuning,
+    ) -> Result<DownloadOutput, R2Error> {
+        self.block_on(
+            self.client
+                .download(bucket, key, DownloadSink::file(path))
+                .part_size(tuning.part_size)
+                .concurrency(tuning.concurrency)
+                .into_future(),
+        )
+    }
+
+    fn download_ordered(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        tuning: Tuning,
+    ) -> Result<(DownloadOutput, Vec<u8>), R2Error> {
+        let writer = SharedWriter::default();
+        let output = self.block_on(
+            self.client
+                .download(bucket, key, DownloadSink::writer(writer.clone()))
+                .part_size(tuning.part_size)
+                .concurrency(tuning.concurrency)
+                .into_future(),
+        )?;
+        let bytes = writer
+            .0
+            .lock()
+            .map(|held| held.clone())
+            .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
+        Ok((output, bytes))
+    }
+}

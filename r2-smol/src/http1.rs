@@ -1,0 +1,284 @@
+//! One HTTP/1.1 exchange on one connection, framed by `ureq-proto` (a
+//! sans-IO HTTP/1.1 implementation): the request line is the core's URI as
+//! signed, `Content-Length` is the core's (never chunked, never `Expect`),
+//! and the response body is handed over as it arrives.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures_lite::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use http::{Request, Response};
+use r2_proto::error::NetworkError;
+use r2_proto::ops::RequestBody;
+use ureq_proto::BodyMode;
+use ureq_proto::client::state::RecvBody;
+use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestResult};
+
+use crate::connection::{Connection, Origin};
+use crate::pool::Pool;
+
+/// Room for the request head (S3 headers are a few KiB; metadata at most 8 KiB).
+const HEAD_BUFFER: usize = 64 << 10;
+/// Bytes read from the socket at a time.
+const READ_BUFFER: usize = 256 << 10;
+
+/// A failed exchange, and whether it failed before any byte of a response
+/// arrived (so a reused keep-alive connection may simply have gone stale).
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) error: NetworkError,
+    pub(crate) before_response: bool,
+}
+
+impl Failure {
+    fn early(message: impl std::fmt::Display) -> Self {
+        Self {
+            error: NetworkError::ConnectionFailed(message.to_string()),
+            before_response: true,
+        }
+    }
+
+    fn late(error: NetworkError) -> Self {
+        Self {
+            error,
+            before_response: false,
+        }
+    }
+}
+
+/// A response whose headers are in.
+pub(crate) struct Sent {
+    /// Status and headers.
+    pub(crate) head: Response<()>,
+    /// The body still to read, if the response has one.
+    pub(crate) body: Option<WireBody>,
+}
+
+/// Sends `request` on `connection` and reads the response head. The
+/// connection goes back to `pool` once the body has been read to its end
+/// (at once, for a response without a body), unless the server closes it.
+pub(crate) async fn round_trip(
+    mut connection: Connection,
+    request: &Request<RequestBody>,
+    home: (Arc<Pool>, Origin),
+) -> Result<Sent, Failure> {
+    let mut head = Request::new(());
+    *head.method_mut() = request.method().clone();
+    *head.uri_mut() = request.uri().clone();
+    *head.headers_mut() = request.headers().clone();
+    let call = Call::new(head).map_err(Failure::early)?;
+    let mut call = call.proceed();
+    let mut out = vec![0u8; HEAD_BUFFER];
+    loop {
+        let n = call.write(&mut out).map_err(Failure::early)?;
+        write(&mut connection, out.get(..n).unwrap_or_default()).await?;
+        if call.can_proceed() {
+            break;
+        }
+        if n == 0 {
+            return Err(Failure::early("the request head does not fit its buffer"));
+        }
+    }
+    let mut call = match call.proceed().map_err(Failure::early)? {
+        Some(SendRequestResult::SendBody(mut sending)) => {
+            for piece in pieces(request.body()) {
+                write(&mut connection, piece).await?;
+                sending
+                    .consume_direct_write(piece.len())
+                    .map_err(Failure::early)?;
+            }
+            if !sending.can_proceed() {
+                let (_, n) = sending.write(&[], &mut out).map_err(Failure::early)?;
+                write(&mut connection, out.get(..n).unwrap_or_default()).await?;
+            }
+            sending
+                .proceed()
+                .ok_or_else(|| Failure::early("the body is shorter than its Content-Length"))?
+        }
+        Some(SendRequestResult::RecvResponse(receiving)) => receiving,
+        Some(SendRequestResult::Await100(_)) | None => {
+            return Err(Failure::early(
+                "unexpected request state (Expect is never sent)",
+            ));
+        }
+    };
+    connection.flush().await.map_err(Failure::early)?;
+
+    let mut buffer = vec![0u8; READ_BUFFER];
+    let mut end = 0;
+    let (used, head) = loop {
+        let room = buffer.get_mut(end..).unwrap_or_default();
+        if room.is_empty() {
+            return Err(Failure::late(NetworkError::StreamInterrupted(
+                "the response head is larger than 256 KiB".into(),
+            )));
+        }
+        let n = connection.read(room).await.map_err(|e| Failure {
+            error: NetworkError::ConnectionFailed(e.to_string()),
+            before_response: end == 0,
+        })?;
+        if n == 0 {
+            return Err(Failure {
+                error: NetworkError::ConnectionFailed(
+                    "the server closed the connection before answering".into(),
+                ),
+                before_response: end == 0,
+            });
+        }
+        end += n;
+        let (used, response) = call
+            .try_response(buffer.get(..end).unwrap_or_default(), false)
+            .map_err(|e| Failure::late(NetworkError::StreamInterrupted(e.to_string())))?;
+        if let Some(response) = response {
+            break (used, response);
+        }
+        if used > 0 {
+            buffer.copy_within(used..end, 0);
+            end -= used;
+        }
+    };
+    match call.proceed() {
+        Some(RecvResponseResult::RecvBody(receiving)) => {
+            let close_delimited = matches!(receiving.body_mode(), BodyMode::CloseDelimited);
+            Ok(Sent {
+                head,
+                body: Some(WireBody {
+                    connection: Some(connection),
+                    call: Some(receiving),
+                    buffer,
+                    start: used,
+                    end,
+                    close_delimited,
+                    home,
+                }),
+            })
+        }
+        Some(RecvResponseResult::Cleanup(cleanup)) => {
+            if !cleanup.must_close_connection() && used == end {
+                let (pool, origin) = home;
+                pool.put(origin, connection, Instant::now());
+            }
+            Ok(Sent { head, body: None })
+        }
+        Some(RecvResponseResult::Redirect(_)) | None => Ok(Sent { head, body: None }),
+    }
+}
+
+/// The pieces of a body the core holds.
+fn pieces(body: &RequestBody) -> Vec<&[u8]> {
+    match body {
+        RequestBody::Empty | RequestBody::Stream { .. } => Vec::new(),
+        RequestBody::Bytes(bytes) => vec![bytes.as_ref()],
+        RequestBody::Chunks(chunks) => chunks.iter().map(AsRef::as_ref).collect(),
+    }
+}
+
+async fn write(connection: &mut Connection, bytes: &[u8]) -> Result<(), Failure> {
+    connection.write_all(bytes).await.map_err(Failure::early)
+}
+
+/// A response body being read off its connection.
+pub(crate) struct WireBody {
+    connection: Option<Connection>,
+    call: Option<Call<RecvBody>>,
+    buffer: Vec<u8>,
+    start: usize,
+    end: usize,
+    close_delimited: bool,
+    home: (Arc<Pool>, Origin),
+}
+
+impl std::fmt::Debug for WireBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WireBody")
+            .field("buffered", &(self.end - self.start))
+            .field("ended", &self.call.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl WireBody {
+    /// The next piece of the body, `None` at its end.
+    pub(crate) fn poll_chunk(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, NetworkError>>> {
+        loop {
+            let Some(call) = self.call.as_mut() else {
+                return Poll::Ready(None);
+            };
+            if self.start < self.end {
+                let input = self.buffer.get(self.start..self.end).unwrap_or_default();
+                let mut output = vec![0u8; input.len()];
+                let (used, produced) = match call.read(input, &mut output) {
+                    Ok(counts) => counts,
+                    Err(error) => return Poll::Ready(Some(Err(self.broken(error)))),
+                };
+                self.start += used;
+                if produced > 0 {
+                    output.truncate(produced);
+                    return Poll::Ready(Some(Ok(Bytes::from(output))));
+                }
+                if used > 0 {
+                    continue;
+                }
+            }
+            if call.can_proceed() && !self.close_delimited {
+                self.finish();
+                return Poll::Ready(None);
+            }
+            if self.start == self.end {
+                self.start = 0;
+                self.end = 0;
+            } else if self.start > 0 {
+                self.buffer.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            let Some(connection) = self.connection.as_mut() else {
+                return Poll::Ready(None);
+            };
+            let room = self.buffer.get_mut(self.end..).unwrap_or_default();
+            match Pin::new(connection).poll_read(cx, room) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(0)) if self.close_delimited => {
+                    self.call = None;
+                    self.connection = None;
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Ok(0)) => {
+                    self.call = None;
+                    self.connection = None;
+                    return Poll::Ready(Some(Err(NetworkError::StreamInterrupted(
+                        "the connection closed before the body ended".into(),
+                    ))));
+                }
+                Poll::Ready(Ok(n)) => self.end += n,
+                Poll::Ready(Err(error)) => return Poll::Ready(Some(Err(self.broken(error)))),
+            }
+        }
+    }
+
+    /// Ends the body: its connection goes back to the pool when reusable.
+    fn finish(&mut self) {
+        let (Some(call), Some(connection)) = (self.call.take(), self.connection.take()) else {
+            return;
+        };
+        if let Some(RecvBodyResult::Cleanup(cleanup)) = call.proceed()
+            && !cleanup.must_close_connection()
+            && self.start == self.end
+        {
+            let (pool, origin) = &self.home;
+            pool.put(origin.clone(), connection, Instant::now());
+        }
+    }
+
+    fn broken(&mut self, error: impl std::fmt::Display) -> NetworkError {
+        self.call = None;
+        self.connection = None;
+        NetworkError::StreamInterrupted(error.to_string())
+    }
+}
