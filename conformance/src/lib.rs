@@ -1,15 +1,19 @@
-//! Conformance suite for the r2 crates.
+//! Conformance suite for the r2 crates: one set of checks every adapter
+//! must pass.
 //!
-//! Today it holds the golden-vector runner: r2's SigV4 signer checked byte
-//! for byte against vectors from independent implementations (botocore,
-//! cross-checked by awscrt, and the AWS SigV4 test suite). The shipped data
-//! is in `vectors/`, with its sources and licences in `vectors/README.md`.
-//!
-//! - [`vector_file`]: files in the `r2-s3-sigv4-vectors/1` format;
-//! - [`sigv4_suite`]: the AWS suite's `.req`/`.creq`/`.sts`/`.authz` cases;
-//! - the `vectors` binary: `cargo run -p conformance --bin vectors -- PATH...`;
+//! - [`vector_file`], [`sigv4_suite`] and the `vectors` binary
+//!   (`cargo run -p conformance --bin vectors -- PATH...`): r2's SigV4
+//!   signer checked byte for byte against vectors from independent
+//!   implementations (botocore, cross-checked by awscrt, and the AWS SigV4
+//!   test suite); the data and its licences are in `vectors/`;
 //! - [`sim`]: the machines of `r2-proto` run against an in-memory S3 with
-//!   scripted or random faults on a fake clock.
+//!   scripted or random faults on a fake clock;
+//! - [`scenarios`]: F1–F11, the transfer helpers, special keys and every
+//!   error type, written once against [`scenarios::ScenarioClient`], which
+//!   each adapter implements in [`adapters`], and run against the servers
+//!   of [`servers`] (s3s-fs in process, moto from `.ci/run`), recorded, or
+//!   replayed from a cassette with no server;
+//! - [`workflow`]: the short workflow of the committed cassette.
 
 pub mod adapters;
 pub mod mismatch;
@@ -21,6 +25,7 @@ pub mod sigv4_suite;
 pub mod sim;
 pub mod timestamp;
 pub mod vector_file;
+pub mod workflow;
 
 use std::path::PathBuf;
 

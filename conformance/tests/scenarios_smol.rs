@@ -37,3 +37,38 @@ fn r2_smol_passes_the_suite_on_moto() {
         failures.join("\n")
     );
 }
+
+/// r2-smol needs no smol executor: its sockets and timers are async-io's,
+/// so a bare `block_on` or a tokio runtime drives it as well.
+#[test]
+fn r2_smol_runs_under_other_executors() {
+    use r2_proto::ops::{GetObject, PutObject};
+    use r2_proto::{BucketName, ObjectKey};
+
+    let server = S3sFsServer::start().unwrap();
+    let target = Target::s3s_fs(&server);
+    let bucket = BucketName::new("elsewhere").unwrap();
+    conformance::scenarios::create_bucket(&target.config().unwrap(), &bucket).unwrap();
+    let client = r2_smol::R2Client::new(target.config().unwrap()).unwrap();
+    let round_trip = |name: &'static str| {
+        let client = client.clone();
+        let bucket = bucket.clone();
+        async move {
+            let key = ObjectKey::new(format!("on/{name}")).unwrap();
+            let put = PutObject::new(bucket.clone(), key.clone(), name);
+            client.objects().put(put).await.unwrap();
+            let got = client
+                .objects()
+                .get(GetObject::new(bucket, key))
+                .await
+                .unwrap();
+            assert_eq!(got.body.as_ref(), name.as_bytes());
+        }
+    };
+    futures_lite::future::block_on(round_trip("futures-lite"));
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(round_trip("tokio"));
+}

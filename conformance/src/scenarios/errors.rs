@@ -166,7 +166,7 @@ fn wrong_secret<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
         .target
         .config_with_secret("not-the-secret-at-all")
         .map_err(|e| e.to_string())?;
-    let intruder = C::connect(config).map_err(|e| e.to_string())?;
+    let intruder = cx.target.connect::<C>(config).map_err(|e| e.to_string())?;
     match intruder.get(GetObject::new(cx.bucket.clone(), key("errors/any")?)) {
         Err(R2Error::Auth(AuthError::SignatureDoesNotMatch(details))) => {
             check(details.status == 403, || {

@@ -27,7 +27,9 @@ use r2_proto::ops::{
     GetObjectOutput, HeadObject, LifecycleRule, ListObjectsV2, ListObjectsV2Output, ListParts,
     ListPartsOutput, ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
 };
-use r2_proto::replay::Route;
+use std::sync::Arc;
+
+use r2_proto::replay::{Recorder, Replayer, Route};
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
 use r2_proto::{BucketName, Config, Credentials, PresignedRequest};
 
@@ -222,6 +224,29 @@ pub struct Target {
     pub secret_access_key: String,
     /// What it implements.
     pub capabilities: Capabilities,
+    /// Where the clients' requests go: to the server, to the server and a
+    /// recorder, or only to a replayer.
+    pub route: Route,
+    /// The bucket every run uses, for runs that must send the same
+    /// requests each time (recording and replaying); else each run gets a
+    /// fresh one.
+    pub fixed_bucket: Option<&'static str>,
+}
+
+/// The bucket of recorded and replayed runs.
+pub const REPLAY_BUCKET: &str = "r2-replayed-suite";
+
+impl Capabilities {
+    /// What a replay can answer: everything recorded, less what goes
+    /// around the client (presigned URLs fetched by plain HTTP, lifecycle
+    /// rules set by raw requests).
+    pub fn replayable(self) -> Self {
+        Self {
+            presign: false,
+            lifecycle: false,
+            ..self
+        }
+    }
 }
 
 impl Target {
@@ -233,7 +258,39 @@ impl Target {
             access_key_id: crate::servers::s3s_fs::ACCESS_KEY_ID.into(),
             secret_access_key: crate::servers::s3s_fs::SECRET_ACCESS_KEY.into(),
             capabilities: Capabilities::S3S_FS,
+            route: Route::Live,
+            fixed_bucket: None,
         }
+    }
+
+    /// This server, with every request also handed to `recorder`, in
+    /// [`REPLAY_BUCKET`], running only what a replay can answer.
+    pub fn recording(self, recorder: &Arc<Recorder>) -> Self {
+        Self {
+            capabilities: self.capabilities.replayable(),
+            route: Route::record(recorder),
+            fixed_bucket: Some(REPLAY_BUCKET),
+            ..self
+        }
+    }
+
+    /// No server: `replayer` answers, as the server that was recorded
+    /// (with `capabilities`) did.
+    pub fn replaying(capabilities: Capabilities, replayer: &Arc<Replayer>) -> Self {
+        Self {
+            name: "replay",
+            endpoint: "http://replay.invalid".into(),
+            access_key_id: crate::servers::s3s_fs::ACCESS_KEY_ID.into(),
+            secret_access_key: crate::servers::s3s_fs::SECRET_ACCESS_KEY.into(),
+            capabilities: capabilities.replayable(),
+            route: Route::replay(replayer),
+            fixed_bucket: Some(REPLAY_BUCKET),
+        }
+    }
+
+    /// A client of adapter `C` for `config`, routed as this target is.
+    pub fn connect<C: ScenarioClient>(&self, config: Config) -> Result<C, R2Error> {
+        C::connect_routed(config, self.route.clone())
     }
 
     /// The moto server `.ci/run` started, from `R2_TEST_MOTO_ENDPOINT`,
@@ -248,6 +305,8 @@ impl Target {
             access_key_id: var("R2_TEST_MOTO_ACCESS_KEY_ID"),
             secret_access_key: var("R2_TEST_MOTO_SECRET_ACCESS_KEY"),
             capabilities: Capabilities::MOTO,
+            route: Route::Live,
+            fixed_bucket: None,
         })
     }
 
@@ -352,9 +411,16 @@ pub fn run_scenarios<C: ScenarioClient>(
 ) -> Vec<String> {
     let setup = || -> Result<(C, BucketName), String> {
         let config = target.config().map_err(|e| e.to_string())?;
-        let bucket = bucket_for(&C::NAME.replace('_', "-"), target.name)?;
-        create_bucket(&config, &bucket).map_err(|e| format!("creating bucket {bucket}: {e}"))?;
-        Ok((C::connect(config).map_err(|e| e.to_string())?, bucket))
+        let bucket = match target.fixed_bucket {
+            Some(name) => BucketName::new(name).map_err(|e| e.to_string())?,
+            None => bucket_for(&C::NAME.replace('_', "-"), target.name)?,
+        };
+        if !matches!(target.route, Route::Replay(_)) {
+            create_bucket(&config, &bucket)
+                .map_err(|e| format!("creating bucket {bucket}: {e}"))?;
+        }
+        let client = target.connect::<C>(config).map_err(|e| e.to_string())?;
+        Ok((client, bucket))
     };
     let (client, bucket) = match setup() {
         Ok(pair) => pair,
