@@ -32,7 +32,6 @@ mod list_all;
 mod multipart;
 mod object_reader;
 mod objects;
-mod presign;
 mod round_trip;
 mod transport;
 mod upload;
@@ -44,9 +43,8 @@ pub use list_all::ListAll;
 pub use multipart::Multipart;
 pub use object_reader::ObjectReader;
 pub use objects::Objects;
-pub use presign::Presign;
 pub use r2_proto as proto;
-pub use transport::DEFAULT_POOL_SIZE;
+pub use r2_proto::{DEFAULT_POOL_SIZE, Presign};
 pub use upload::{UploadBody, UploadRequest};
 
 use r2_proto::{BucketName, ObjectKey};

@@ -18,9 +18,6 @@ use ureq::Agent;
 use crate::body::ResponseBody;
 use crate::round_trip::read_all;
 
-/// Default cap on idle pooled connections.
-pub const DEFAULT_POOL_SIZE: usize = 20;
-
 /// The pooled agent.
 #[derive(Debug, Clone)]
 pub struct Transport {

@@ -9,13 +9,9 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use r2_proto::error::R2Error;
-use r2_proto::model::ChecksumAlgorithm;
-use r2_proto::ops::{ListParts, ObjectAttributes, OperationName, PartSummary};
+use r2_proto::ops::{ListParts, OperationName, PartSummary};
 use r2_proto::telemetry;
-use r2_proto::transfer::{
-    PartIntegrity, ResumeState, Upload, UploadAction, UploadEvent, UploadOptions, UploadOutput,
-    UploadProgress, UploadSource,
-};
+use r2_proto::transfer::{UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec};
 use r2_proto::{BucketName, ObjectKey};
 
 use crate::client::{R2Client, now, stalled};
@@ -66,29 +62,19 @@ impl From<Vec<u8>> for UploadBody {
     }
 }
 
-type ProgressFn = Box<dyn FnMut(UploadProgress) + Send>;
-type StateFn = Box<dyn FnMut(&ResumeState) + Send>;
-
 /// An upload being set up; [`run`](Self::run) it.
 #[must_use = "an upload does nothing until run"]
 pub struct UploadRequest<'a> {
     client: &'a R2Client,
-    bucket: BucketName,
-    key: ObjectKey,
     body: UploadBody,
-    options: UploadOptions,
-    resume: Option<ResumeState>,
-    progress: Option<ProgressFn>,
-    state_sink: Option<StateFn>,
+    spec: UploadSpec,
 }
 
 impl std::fmt::Debug for UploadRequest<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UploadRequest")
-            .field("bucket", &self.bucket)
-            .field("key", &self.key)
             .field("body", &self.body)
-            .field("options", &self.options)
+            .field("spec", &self.spec)
             .finish_non_exhaustive()
     }
 }
@@ -101,181 +87,89 @@ impl<'a> UploadRequest<'a> {
         body: UploadBody,
     ) -> Self {
         Self {
-            options: UploadOptions::from_config(client.config()),
+            spec: UploadSpec::new(client.config(), bucket, key),
             client,
-            bucket,
-            key,
             body,
-            resume: None,
-            progress: None,
-            state_sink: None,
         }
     }
 
-    /// Bytes per part (default from the config; grown to fit 10,000 parts).
-    pub fn part_size(mut self, bytes: u64) -> Self {
-        self.options.part_size = bytes;
-        self
-    }
-
-    /// Parts in flight at once (1..=16).
-    pub fn concurrency(mut self, parts: usize) -> Self {
-        self.options.concurrency = parts;
-        self
-    }
-
-    /// Sources of at least this size use multipart.
-    pub fn multipart_threshold(mut self, bytes: u64) -> Self {
-        self.options.multipart_threshold = bytes;
-        self
-    }
-
-    /// Content type, metadata and other stored attributes.
-    pub fn attributes(mut self, attributes: ObjectAttributes) -> Self {
-        self.options.attributes = attributes;
-        self
-    }
-
-    /// Each part carries `Content-MD5` (the server refuses altered parts).
-    pub fn content_md5(mut self) -> Self {
-        self.options.part_integrity = PartIntegrity::ContentMd5;
-        self
-    }
-
-    /// Each part carries an `x-amz-checksum-<algorithm>`.
-    pub fn checksum(mut self, algorithm: ChecksumAlgorithm) -> Self {
-        self.options.part_integrity = PartIntegrity::Checksum(algorithm);
-        self
-    }
-
-    /// On failure keep the multipart upload for [`resume`](Self::resume)
-    /// instead of aborting it (the error carries its [`ResumeState`]).
-    pub fn keep_on_failure(mut self) -> Self {
-        self.options.keep_on_failure = true;
-        self
-    }
-
-    /// Continues an upload kept after a failure: parts the server already
-    /// holds (checked against the local bytes' MD5) are not sent again.
-    pub fn resume(mut self, state: ResumeState) -> Self {
-        self.resume = Some(state);
-        self
-    }
-
-    /// Called with the progress after each step.
-    pub fn on_progress(mut self, progress: impl FnMut(UploadProgress) + Send + 'static) -> Self {
-        self.progress = Some(Box::new(progress));
-        self
-    }
-
-    /// Called with the resume state once the multipart upload exists.
-    pub fn on_resume_state(mut self, sink: impl FnMut(&ResumeState) + Send + 'static) -> Self {
-        self.state_sink = Some(Box::new(sink));
-        self
-    }
+    r2_proto::upload_setters!();
 
     /// Runs the upload on the calling thread and `concurrency` workers.
     pub fn run(self) -> Result<UploadOutput, R2Error> {
         let started = Instant::now();
-        let bucket = self.bucket.as_str().to_owned();
-        let key = self.key.as_str().to_owned();
-        let result = self.drive();
-        match &result {
-            Ok(output) => {
-                telemetry::transfer_finished(
-                    "upload",
-                    &bucket,
-                    &key,
-                    output.size,
-                    started.elapsed(),
-                );
-            }
-            Err(error) => telemetry::operation_failed(OperationName::PutObject, error),
-        }
+        let Self {
+            client,
+            body,
+            mut spec,
+        } = self;
+        let result = drive(client, body, &mut spec);
+        spec.finish(&result, started.elapsed());
         result
     }
+}
 
-    fn drive(mut self) -> Result<UploadOutput, R2Error> {
-        let client = self.client;
-        let core = Arc::clone(client.core());
-        let (source, reader) = match self.body {
-            UploadBody::Bytes(bytes) => (
-                UploadSource::Sized(bytes.len() as u64),
-                Source::Bytes(bytes),
-            ),
-            UploadBody::File(path) => {
-                let size = std::fs::metadata(&path)
-                    .map_err(|e| source_failed(0, &e))?
-                    .len();
-                (UploadSource::Sized(size), Source::File(path))
-            }
-            UploadBody::Reader(reader) => {
-                (UploadSource::Stream, Source::Reader(Mutex::new(reader)))
-            }
-        };
-        let reader = Arc::new(reader);
-        let concurrency = self.options.concurrency;
-        let mut upload = match self.resume.take() {
-            Some(state) => {
-                let listed = list_all_parts(client, &state)?;
-                Upload::resume(core, &state, &listed, self.options)?
-            }
-            None => Upload::new(core, self.bucket, self.key, source, self.options)?,
-        };
-        let mut workers = Workers::new(concurrency + 1);
-        let mut reported = upload.progress();
-        let mut state_saved = false;
-        loop {
-            while let Some(action) = upload.poll(now()) {
-                match action {
-                    UploadAction::ReadPart { part, offset, len } => {
-                        let reader = Arc::clone(&reader);
-                        workers.run(move || reader.read_part(part, offset, len));
-                    }
-                    UploadAction::ReadStream { part, max } => {
-                        let reader = Arc::clone(&reader);
-                        workers.run(move || reader.read_stream(part, max));
-                    }
-                    UploadAction::Send { id, request } => {
-                        let transport = client.inner.transport.clone();
-                        workers.run(move || round_trip::exchange(&transport, id, &request).into());
-                    }
-                    UploadAction::Note(note) => telemetry::note(OperationName::UploadPart, &note),
-                    UploadAction::Done(output) => return Ok(output),
-                    UploadAction::Failed(error) => return Err(error),
+fn drive(
+    client: &R2Client,
+    body: UploadBody,
+    spec: &mut UploadSpec,
+) -> Result<UploadOutput, R2Error> {
+    let core = Arc::clone(client.core());
+    let (source, reader) = match body {
+        UploadBody::Bytes(bytes) => (
+            UploadSource::Sized(bytes.len() as u64),
+            Source::Bytes(bytes),
+        ),
+        UploadBody::File(path) => {
+            let size = std::fs::metadata(&path)
+                .map_err(|e| source_failed(0, &e))?
+                .len();
+            (UploadSource::Sized(size), Source::File(path))
+        }
+        UploadBody::Reader(reader) => (UploadSource::Stream, Source::Reader(Mutex::new(reader))),
+    };
+    let reader = Arc::new(reader);
+    let concurrency = spec.options.concurrency;
+    let listed = match spec.resume_listing()? {
+        Some(list) => list_all_parts(client, list)?,
+        None => Vec::new(),
+    };
+    let mut upload = spec.machine(core, source, &listed)?;
+    let mut workers = Workers::new(concurrency + 1);
+    loop {
+        while let Some(action) = upload.poll(now()) {
+            match action {
+                UploadAction::ReadPart { part, offset, len } => {
+                    let reader = Arc::clone(&reader);
+                    workers.run(move || reader.read_part(part, offset, len));
                 }
-            }
-            if !state_saved
-                && let (Some(sink), Some(state)) = (self.state_sink.as_mut(), upload.resume_state())
-            {
-                sink(&state);
-                state_saved = true;
-            }
-            let deadline = upload.deadline();
-            if workers.running() == 0 && deadline.is_none() {
-                return Err(stalled());
-            }
-            if let Some(event) = workers.next(deadline) {
-                upload.handle(now(), event);
-            }
-            let progress = upload.progress();
-            if progress != reported {
-                reported = progress;
-                if let Some(report) = self.progress.as_mut() {
-                    report(progress);
+                UploadAction::ReadStream { part, max } => {
+                    let reader = Arc::clone(&reader);
+                    workers.run(move || reader.read_stream(part, max));
                 }
+                UploadAction::Send { id, request } => {
+                    let transport = client.inner.transport.clone();
+                    workers.run(move || round_trip::exchange(&transport, id, &request).into());
+                }
+                UploadAction::Note(note) => telemetry::note(OperationName::UploadPart, &note),
+                UploadAction::Done(output) => return Ok(output),
+                UploadAction::Failed(error) => return Err(error),
             }
         }
+        spec.observe(&upload);
+        let deadline = upload.deadline();
+        if workers.running() == 0 && deadline.is_none() {
+            return Err(stalled());
+        }
+        if let Some(event) = workers.next(deadline) {
+            upload.handle(now(), event);
+        }
+        spec.observe(&upload);
     }
 }
 
 /// Every part ListParts reports for a kept upload.
-fn list_all_parts(client: &R2Client, state: &ResumeState) -> Result<Vec<PartSummary>, R2Error> {
-    let list = ListParts::new(
-        BucketName::new(state.bucket.clone())?,
-        ObjectKey::new(state.key.clone())?,
-        state.upload_id.clone(),
-    );
+fn list_all_parts(client: &R2Client, list: ListParts) -> Result<Vec<PartSummary>, R2Error> {
     let mut pages = list.pages();
     let mut parts = Vec::new();
     while let Some(request) = pages.next_request().cloned() {

@@ -26,7 +26,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod client_builder;
 pub mod client_core;
+pub mod client_presign;
 pub mod config;
 pub mod credentials;
 pub mod dates;
@@ -45,7 +47,9 @@ pub mod telemetry;
 pub mod transfer;
 mod xml;
 
+pub use client_builder::{BuildClient, ClientBuilder, ClientSettings, DEFAULT_POOL_SIZE};
 pub use client_core::{ClientCore, Now, RequestId, ResilienceConfig};
+pub use client_presign::Presign;
 pub use config::{Config, ConfigBuilder, Endpoint, Jurisdiction};
 pub use credentials::{Credentials, SecretString};
 pub use error::{ConfigError, R2Error, RequestError, SignError};

@@ -4,20 +4,18 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use r2_proto::client_core::{ClientCore, Now, ResilienceConfig};
+use r2_proto::client_core::{ClientCore, Now};
 use r2_proto::error::{NetworkError, R2Error, RequestError};
 use r2_proto::exchange::{Action, Exchange};
 use r2_proto::ops::{Operation, RequestBody};
-use r2_proto::replay::Route;
-use r2_proto::{Config, env, telemetry};
+use r2_proto::{BuildClient, ClientBuilder, ClientSettings, Config, Presign, env, telemetry};
 use time::OffsetDateTime;
 
 use crate::multipart::Multipart;
 use crate::objects::Objects;
-use crate::presign::Presign;
 use crate::round_trip;
 use crate::timeout::sleep_until;
-use crate::transport::{DEFAULT_POOL_SIZE, Transport};
+use crate::transport::Transport;
 
 /// An R2 client. Cheap to clone; clones share connections, retry budget,
 /// circuit breakers and rate limits.
@@ -47,46 +45,23 @@ pub(crate) struct Inner {
     pub(crate) transport: Transport,
 }
 
-/// Settings of an [`R2Client`] beyond its [`Config`].
-#[derive(Debug, Clone)]
-pub struct R2ClientBuilder {
-    config: Config,
-    resilience: ResilienceConfig,
-    pool_size: usize,
-    route: Route,
-}
+/// Settings of an [`R2Client`] beyond its [`Config`]: retries, pool size, route.
+pub type R2ClientBuilder = ClientBuilder<R2Client>;
 
-impl R2ClientBuilder {
-    /// Retry policy, circuit breaker and rate limits (default: the core's).
-    pub fn resilience(mut self, resilience: ResilienceConfig) -> Self {
-        self.resilience = resilience;
-        self
-    }
+impl BuildClient for R2Client {
+    type Output = Result<R2Client, R2Error>;
 
-    /// Connections open at most (default 20).
-    pub fn pool_size(mut self, connections: usize) -> Self {
-        self.pool_size = connections.max(1);
-        self
-    }
-
-    /// Record every exchange, or answer from a cassette instead of the
-    /// network (see [`r2_proto::replay`]). Default: [`Route::Live`].
-    pub fn route(mut self, route: Route) -> Self {
-        self.route = route;
-        self
-    }
-
-    /// The client.
-    pub fn build(self) -> Result<R2Client, R2Error> {
+    fn build_client(settings: ClientSettings) -> Self::Output {
         let transport = Transport::new(
-            self.pool_size,
-            self.config.timeout(),
-            self.config.allows_insecure_http(),
-            self.route,
+            settings.pool_size,
+            settings.config.timeout(),
+            settings.config.allows_insecure_http(),
+            settings.route,
         )?;
+        let core = ClientCore::with_resilience(settings.config, settings.resilience);
         Ok(R2Client {
             inner: Arc::new(Inner {
-                core: Arc::new(ClientCore::with_resilience(self.config, self.resilience)),
+                core: Arc::new(core),
                 transport,
             }),
         })
@@ -118,15 +93,7 @@ impl R2Client {
 
     /// A builder for a client with non-default settings.
     pub fn builder(config: Config) -> R2ClientBuilder {
-        R2ClientBuilder {
-            config,
-            resilience: ResilienceConfig {
-                seed: jitter_seed(),
-                ..ResilienceConfig::default()
-            },
-            pool_size: DEFAULT_POOL_SIZE,
-            route: Route::Live,
-        }
+        ClientBuilder::new(config, jitter_seed())
     }
 
     /// The protocol core (configuration, signer, shared retry state).
@@ -151,7 +118,7 @@ impl R2Client {
 
     /// Presigned URLs.
     pub fn presign(&self) -> Presign<'_> {
-        Presign::new(self)
+        Presign::new(self.core(), OffsetDateTime::now_utc)
     }
 
     /// Sends any operation of the core, with retries, and reads its answer whole.

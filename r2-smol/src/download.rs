@@ -21,11 +21,11 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use r2_proto::client_core::RequestId;
 use r2_proto::error::{NetworkError, R2Error};
-use r2_proto::model::ETag;
 use r2_proto::ops::OperationName;
 use r2_proto::telemetry;
 use r2_proto::transfer::{
-    BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput, Fetch,
+    BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput,
+    DownloadSpec, Fetch,
 };
 use r2_proto::{BucketName, ObjectKey};
 
@@ -69,10 +69,8 @@ impl DownloadSink {
 #[derive(Debug)]
 pub struct DownloadRequest<'a> {
     client: &'a R2Client,
-    bucket: BucketName,
-    key: ObjectKey,
     sink: DownloadSink,
-    options: DownloadOptions,
+    spec: DownloadSpec,
 }
 
 impl<'a> DownloadRequest<'a> {
@@ -83,44 +81,22 @@ impl<'a> DownloadRequest<'a> {
         sink: DownloadSink,
     ) -> Self {
         Self {
-            options: DownloadOptions::from_config(client.config()),
+            spec: DownloadSpec::new(client.config(), bucket, key),
             client,
-            bucket,
-            key,
             sink,
         }
     }
 
-    /// Bytes per ranged GET (default: the config's part size).
-    pub fn part_size(mut self, bytes: u64) -> Self {
-        self.options.part_size = bytes;
-        self
-    }
-
-    /// Ranged GETs at once (1..=16).
-    pub fn concurrency(mut self, ranges: usize) -> Self {
-        self.options.concurrency = ranges;
-        self
-    }
-
-    /// Download only this version (`PreconditionFailed` otherwise).
-    pub fn if_match(mut self, etag: ETag) -> Self {
-        self.options.if_match = Some(etag);
-        self
-    }
+    r2_proto::download_setters!();
 
     async fn run(self) -> Result<DownloadOutput, R2Error> {
         let started = Instant::now();
-        let (bucket, key) = (
-            self.bucket.as_str().to_owned(),
-            self.key.as_str().to_owned(),
-        );
-        let result = match self.sink {
+        let Self { client, sink, spec } = self;
+        let result = match sink {
             DownloadSink::File(path) => {
-                let partial = partial_path(&path);
+                let partial = DownloadSpec::partial_path(&path);
                 let mut sink = Sink::File(partial.clone());
-                let result =
-                    drive(self.client, self.bucket, self.key, self.options, &mut sink).await;
+                let result = drive(client, &spec, spec.options.clone(), &mut sink).await;
                 let result = match result {
                     Ok(output) => smol::fs::rename(&partial, &path)
                         .await
@@ -141,23 +117,12 @@ impl<'a> DownloadRequest<'a> {
                 };
                 let options = DownloadOptions {
                     in_order: true,
-                    ..self.options
+                    ..spec.options.clone()
                 };
-                drive(self.client, self.bucket, self.key, options, &mut sink).await
+                drive(client, &spec, options, &mut sink).await
             }
         };
-        match &result {
-            Ok(output) => {
-                telemetry::transfer_finished(
-                    "download",
-                    &bucket,
-                    &key,
-                    output.size,
-                    started.elapsed(),
-                );
-            }
-            Err(error) => telemetry::operation_failed(OperationName::GetObject, error),
-        }
+        spec.finish(&result, started.elapsed());
         result
     }
 }
@@ -169,15 +134,6 @@ impl<'a> IntoFuture for DownloadRequest<'a> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())
     }
-}
-
-/// `dir/.name.r2-partial`, beside the target so the rename stays on one file system.
-fn partial_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "download".into());
-    path.with_file_name(format!(".{name}.r2-partial"))
 }
 
 enum Sink {
@@ -197,11 +153,11 @@ enum Step {
 
 async fn drive(
     client: &R2Client,
-    bucket: BucketName,
-    key: ObjectKey,
+    spec: &DownloadSpec,
     options: DownloadOptions,
     sink: &mut Sink,
 ) -> Result<DownloadOutput, R2Error> {
+    let (bucket, key) = (spec.bucket.clone(), spec.key.clone());
     let inner = &client.inner;
     let timeout = inner.transport.timeout();
     let file = match &*sink {

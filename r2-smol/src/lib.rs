@@ -36,7 +36,6 @@ mod multipart;
 mod object_stream;
 mod objects;
 mod pool;
-mod presign;
 mod round_trip;
 mod timeout;
 mod transport;
@@ -47,9 +46,8 @@ pub use download::{DownloadRequest, DownloadSink};
 pub use multipart::Multipart;
 pub use object_stream::ObjectStream;
 pub use objects::Objects;
-pub use presign::Presign;
 pub use r2_proto as proto;
-pub use transport::DEFAULT_POOL_SIZE;
+pub use r2_proto::{DEFAULT_POOL_SIZE, Presign};
 pub use upload::{UploadBody, UploadRequest};
 
 use r2_proto::{BucketName, ObjectKey};

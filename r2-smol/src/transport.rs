@@ -20,9 +20,6 @@ use crate::http1::{self, Sent};
 use crate::pool::Pool;
 use crate::timeout::within;
 
-/// Default cap on open connections.
-pub const DEFAULT_POOL_SIZE: usize = 20;
-
 /// A response whose body may still be on the wire, holding its connection
 /// slot until the body is dropped.
 #[derive(Debug)]

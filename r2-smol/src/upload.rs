@@ -16,13 +16,9 @@ use futures_lite::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use r2_proto::error::R2Error;
-use r2_proto::model::ChecksumAlgorithm;
-use r2_proto::ops::{ListParts, ObjectAttributes, OperationName, PartSummary};
+use r2_proto::ops::{ListParts, OperationName, PartSummary};
 use r2_proto::telemetry;
-use r2_proto::transfer::{
-    PartIntegrity, ResumeState, Upload, UploadAction, UploadEvent, UploadOptions, UploadOutput,
-    UploadProgress, UploadSource,
-};
+use r2_proto::transfer::{UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec};
 use r2_proto::{BucketName, ObjectKey};
 use smol::lock::Mutex;
 
@@ -74,29 +70,19 @@ impl From<Vec<u8>> for UploadBody {
     }
 }
 
-type ProgressFn = Box<dyn FnMut(UploadProgress) + Send>;
-type StateFn = Box<dyn FnMut(&ResumeState) + Send>;
-
 /// An upload being set up; `.await` it to run it.
 #[must_use = "an upload does nothing until awaited"]
 pub struct UploadRequest<'a> {
     client: &'a R2Client,
-    bucket: BucketName,
-    key: ObjectKey,
     body: UploadBody,
-    options: UploadOptions,
-    resume: Option<ResumeState>,
-    progress: Option<ProgressFn>,
-    state_sink: Option<StateFn>,
+    spec: UploadSpec,
 }
 
 impl std::fmt::Debug for UploadRequest<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UploadRequest")
-            .field("bucket", &self.bucket)
-            .field("key", &self.key)
             .field("body", &self.body)
-            .field("options", &self.options)
+            .field("spec", &self.spec)
             .finish_non_exhaustive()
     }
 }
@@ -109,178 +95,89 @@ impl<'a> UploadRequest<'a> {
         body: UploadBody,
     ) -> Self {
         Self {
-            options: UploadOptions::from_config(client.config()),
+            spec: UploadSpec::new(client.config(), bucket, key),
             client,
-            bucket,
-            key,
             body,
-            resume: None,
-            progress: None,
-            state_sink: None,
         }
     }
 
-    /// Bytes per part (default from the config; grown to fit 10,000 parts).
-    pub fn part_size(mut self, bytes: u64) -> Self {
-        self.options.part_size = bytes;
-        self
-    }
-
-    /// Parts in flight at once (1..=16).
-    pub fn concurrency(mut self, parts: usize) -> Self {
-        self.options.concurrency = parts;
-        self
-    }
-
-    /// Sources of at least this size use multipart.
-    pub fn multipart_threshold(mut self, bytes: u64) -> Self {
-        self.options.multipart_threshold = bytes;
-        self
-    }
-
-    /// Content type, metadata and other stored attributes.
-    pub fn attributes(mut self, attributes: ObjectAttributes) -> Self {
-        self.options.attributes = attributes;
-        self
-    }
-
-    /// Each part carries `Content-MD5` (the server refuses altered parts).
-    pub fn content_md5(mut self) -> Self {
-        self.options.part_integrity = PartIntegrity::ContentMd5;
-        self
-    }
-
-    /// Each part carries an `x-amz-checksum-<algorithm>`.
-    pub fn checksum(mut self, algorithm: ChecksumAlgorithm) -> Self {
-        self.options.part_integrity = PartIntegrity::Checksum(algorithm);
-        self
-    }
-
-    /// On failure keep the multipart upload for [`resume`](Self::resume)
-    /// instead of aborting it (the error carries its [`ResumeState`]).
-    pub fn keep_on_failure(mut self) -> Self {
-        self.options.keep_on_failure = true;
-        self
-    }
-
-    /// Continues an upload kept after a failure: parts the server already
-    /// holds (checked against the local bytes' MD5) are not sent again.
-    /// The body must be the same bytes or file.
-    pub fn resume(mut self, state: ResumeState) -> Self {
-        self.resume = Some(state);
-        self
-    }
-
-    /// Called with the progress after each step.
-    pub fn on_progress(mut self, progress: impl FnMut(UploadProgress) + Send + 'static) -> Self {
-        self.progress = Some(Box::new(progress));
-        self
-    }
-
-    /// Called with the resume state once the multipart upload exists, so it
-    /// can be saved before parts go out (a crash then loses no parts).
-    pub fn on_resume_state(mut self, sink: impl FnMut(&ResumeState) + Send + 'static) -> Self {
-        self.state_sink = Some(Box::new(sink));
-        self
-    }
+    r2_proto::upload_setters!();
 
     async fn run(self) -> Result<UploadOutput, R2Error> {
         let started = Instant::now();
-        let bucket = self.bucket.as_str().to_owned();
-        let key = self.key.as_str().to_owned();
-        let result = self.drive().await;
-        match &result {
-            Ok(output) => {
-                telemetry::transfer_finished(
-                    "upload",
-                    &bucket,
-                    &key,
-                    output.size,
-                    started.elapsed(),
-                );
-            }
-            Err(error) => telemetry::operation_failed(OperationName::PutObject, error),
-        }
+        let Self {
+            client,
+            body,
+            mut spec,
+        } = self;
+        let result = drive(client, body, &mut spec).await;
+        spec.finish(&result, started.elapsed());
         result
     }
+}
 
-    async fn drive(mut self) -> Result<UploadOutput, R2Error> {
-        let client = self.client;
-        let core = Arc::clone(client.core());
-        let (source, reader) = match self.body {
-            UploadBody::Bytes(bytes) => (
-                UploadSource::Sized(bytes.len() as u64),
-                Source::Bytes(bytes),
-            ),
-            UploadBody::File(path) => {
-                let size = smol::fs::metadata(&path)
-                    .await
-                    .map_err(|e| source_failed(0, &e))?
-                    .len();
-                (UploadSource::Sized(size), Source::File(path))
-            }
-            UploadBody::Reader(reader) => {
-                (UploadSource::Stream, Source::Reader(Mutex::new(reader)))
-            }
-        };
-        let mut upload = match self.resume.take() {
-            Some(state) => {
-                let listed = list_all_parts(client, &state).await?;
-                Upload::resume(core, &state, &listed, self.options)?
-            }
-            None => Upload::new(core, self.bucket, self.key, source, self.options)?,
-        };
-        let reader = &reader;
-        let mut tasks =
-            FuturesUnordered::<Pin<Box<dyn Future<Output = UploadEvent> + Send + '_>>>::new();
-        let mut reported = upload.progress();
-        let mut state_saved = false;
-        loop {
-            while let Some(action) = upload.poll(now()) {
-                match action {
-                    UploadAction::ReadPart { part, offset, len } => {
-                        tasks.push(Box::pin(reader.read_part(part, offset, len)));
-                    }
-                    UploadAction::ReadStream { part, max } => {
-                        tasks.push(Box::pin(reader.read_stream(part, max)));
-                    }
-                    UploadAction::Send { id, request } => {
-                        let transport = &client.inner.transport;
-                        tasks.push(Box::pin(async move {
-                            round_trip::exchange(transport, id, &request).await.into()
-                        }));
-                    }
-                    UploadAction::Note(note) => telemetry::note(OperationName::UploadPart, &note),
-                    UploadAction::Done(output) => return Ok(output),
-                    UploadAction::Failed(error) => return Err(error),
+async fn drive(
+    client: &R2Client,
+    body: UploadBody,
+    spec: &mut UploadSpec,
+) -> Result<UploadOutput, R2Error> {
+    let core = Arc::clone(client.core());
+    let (source, reader) = match body {
+        UploadBody::Bytes(bytes) => (
+            UploadSource::Sized(bytes.len() as u64),
+            Source::Bytes(bytes),
+        ),
+        UploadBody::File(path) => {
+            let size = smol::fs::metadata(&path)
+                .await
+                .map_err(|e| source_failed(0, &e))?
+                .len();
+            (UploadSource::Sized(size), Source::File(path))
+        }
+        UploadBody::Reader(reader) => (UploadSource::Stream, Source::Reader(Mutex::new(reader))),
+    };
+    let listed = match spec.resume_listing()? {
+        Some(list) => list_all_parts(client, list).await?,
+        None => Vec::new(),
+    };
+    let mut upload = spec.machine(core, source, &listed)?;
+    let reader = &reader;
+    let mut tasks =
+        FuturesUnordered::<Pin<Box<dyn Future<Output = UploadEvent> + Send + '_>>>::new();
+    loop {
+        while let Some(action) = upload.poll(now()) {
+            match action {
+                UploadAction::ReadPart { part, offset, len } => {
+                    tasks.push(Box::pin(reader.read_part(part, offset, len)));
                 }
-            }
-            if !state_saved
-                && let (Some(sink), Some(state)) = (self.state_sink.as_mut(), upload.resume_state())
-            {
-                sink(&state);
-                state_saved = true;
-            }
-            let deadline = upload.deadline();
-            if tasks.is_empty() && deadline.is_none() {
-                return Err(stalled());
-            }
-            let event = futures_lite::future::or(tasks.next(), async {
-                sleep_until(deadline).await;
-                None
-            })
-            .await;
-            if let Some(event) = event {
-                upload.handle(now(), event);
-            }
-            let progress = upload.progress();
-            if progress != reported {
-                reported = progress;
-                if let Some(report) = self.progress.as_mut() {
-                    report(progress);
+                UploadAction::ReadStream { part, max } => {
+                    tasks.push(Box::pin(reader.read_stream(part, max)));
                 }
+                UploadAction::Send { id, request } => {
+                    let transport = &client.inner.transport;
+                    tasks.push(Box::pin(async move {
+                        round_trip::exchange(transport, id, &request).await.into()
+                    }));
+                }
+                UploadAction::Note(note) => telemetry::note(OperationName::UploadPart, &note),
+                UploadAction::Done(output) => return Ok(output),
+                UploadAction::Failed(error) => return Err(error),
             }
         }
+        spec.observe(&upload);
+        let deadline = upload.deadline();
+        if tasks.is_empty() && deadline.is_none() {
+            return Err(stalled());
+        }
+        let event = futures_lite::future::or(tasks.next(), async {
+            sleep_until(deadline).await;
+            None
+        })
+        .await;
+        if let Some(event) = event {
+            upload.handle(now(), event);
+        }
+        spec.observe(&upload);
     }
 }
 
@@ -294,15 +191,7 @@ impl<'a> IntoFuture for UploadRequest<'a> {
 }
 
 /// Every part ListParts reports for a kept upload.
-async fn list_all_parts(
-    client: &R2Client,
-    state: &ResumeState,
-) -> Result<Vec<PartSummary>, R2Error> {
-    let list = ListParts::new(
-        BucketName::new(state.bucket.clone())?,
-        ObjectKey::new(state.key.clone())?,
-        state.upload_id.clone(),
-    );
+async fn list_all_parts(client: &R2Client, list: ListParts) -> Result<Vec<PartSummary>, R2Error> {
     let mut pages = list.pages();
     let mut parts = Vec::new();
     while let Some(request) = pages.next_request().cloned() {

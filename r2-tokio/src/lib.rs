@@ -31,7 +31,6 @@ mod list_all;
 mod multipart;
 mod object_stream;
 mod objects;
-mod presign;
 mod round_trip;
 mod transport;
 mod upload;
@@ -41,9 +40,8 @@ pub use download::{DownloadRequest, DownloadSink};
 pub use multipart::Multipart;
 pub use object_stream::ObjectStream;
 pub use objects::Objects;
-pub use presign::Presign;
 pub use r2_proto as proto;
-pub use transport::DEFAULT_POOL_SIZE;
+pub use r2_proto::{DEFAULT_POOL_SIZE, Presign};
 pub use upload::{UploadBody, UploadRequest};
 
 use r2_proto::{BucketName, ObjectKey};

@@ -24,9 +24,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::body::{ResponseBody, read_all};
 
-/// Default cap on open connections.
-pub const DEFAULT_POOL_SIZE: usize = 20;
-
 /// A request body the core built: empty, whole, or in pieces.
 #[derive(Debug)]
 pub struct OutgoingBody {

@@ -31,6 +31,7 @@
 
 mod download;
 mod plan;
+mod request;
 mod resume;
 mod upload;
 
@@ -38,6 +39,7 @@ pub use download::{
     BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput, Fetch,
 };
 pub use plan::{MAX_OBJECT_SIZE, MAX_PARTS, PartPlan};
+pub use request::{DownloadSpec, UploadSpec};
 pub use resume::ResumeState;
 pub use upload::{
     PartIntegrity, Upload, UploadAction, UploadEvent, UploadOptions, UploadOutput, UploadProgress,

@@ -1,24 +1,27 @@
-//! Presigned URLs: `client.presign()`. Signing needs no network; the time
-//! is the local clock corrected by any skew the client learned.
+//! Presigned URLs as every adapter's client offers them (`presign()`):
+//! signing needs no network, and the time is the adapter's clock corrected
+//! by any skew the client learned.
 
 use std::time::Duration;
 
-use r2_proto::PresignedRequest;
-use r2_proto::error::R2Error;
-use r2_proto::ops::{GetObject, Operation, PutObject};
 use time::OffsetDateTime;
 
-use crate::client::R2Client;
+use crate::client_core::ClientCore;
+use crate::error::R2Error;
+use crate::ops::{GetObject, Operation, PutObject};
+use crate::sign::PresignedRequest;
 
-/// Presigned URLs.
+/// Presigned URLs for one client.
 #[derive(Debug, Clone, Copy)]
 pub struct Presign<'a> {
-    client: &'a R2Client,
+    core: &'a ClientCore,
+    clock: fn() -> OffsetDateTime,
 }
 
 impl<'a> Presign<'a> {
-    pub(crate) fn new(client: &'a R2Client) -> Self {
-        Self { client }
+    /// Presigning for `core`, reading the time from `clock` (the adapter's).
+    pub fn new(core: &'a ClientCore, clock: fn() -> OffsetDateTime) -> Self {
+        Self { core, clock }
     }
 
     /// A URL that reads the object for `expires_in` (1 s to 7 days).
@@ -47,8 +50,6 @@ impl<'a> Presign<'a> {
         operation: &O,
         expires_in: Duration,
     ) -> Result<PresignedRequest, R2Error> {
-        self.client
-            .core()
-            .presign(operation, expires_in, OffsetDateTime::now_utc())
+        self.core.presign(operation, expires_in, (self.clock)())
     }
 }

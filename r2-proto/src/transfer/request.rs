@@ -1,0 +1,293 @@
+//! What a caller asks of the upload and download helpers, apart from where
+//! the bytes come from or go: options, resume, progress callbacks and the
+//! closing log line live here, so every adapter offers the same builder
+//! methods ([`upload_setters!`](crate::upload_setters) and
+//! [`download_setters!`](crate::download_setters)) with the same meaning.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::client_core::ClientCore;
+use crate::config::Config;
+use crate::error::R2Error;
+use crate::names::{BucketName, ObjectKey};
+use crate::ops::{ListParts, OperationName, PartSummary};
+use crate::telemetry;
+
+use super::{
+    DownloadOptions, DownloadOutput, ResumeState, Upload, UploadOptions, UploadOutput,
+    UploadProgress, UploadSource,
+};
+
+type ProgressFn = Box<dyn FnMut(UploadProgress) + Send>;
+type ResumeStateFn = Box<dyn FnMut(&ResumeState) + Send>;
+
+/// An upload as asked for: target, options, resume state and callbacks.
+pub struct UploadSpec {
+    /// The bucket.
+    pub bucket: BucketName,
+    /// The key.
+    pub key: ObjectKey,
+    /// Part size, concurrency, threshold, attributes, integrity, keep-on-failure.
+    pub options: UploadOptions,
+    /// The kept upload to continue, if any.
+    pub resume: Option<ResumeState>,
+    progress: Option<ProgressFn>,
+    state_sink: Option<ResumeStateFn>,
+    reported: Option<UploadProgress>,
+    state_saved: bool,
+}
+
+impl std::fmt::Debug for UploadSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadSpec")
+            .field("bucket", &self.bucket)
+            .field("key", &self.key)
+            .field("options", &self.options)
+            .field("resume", &self.resume)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UploadSpec {
+    /// An upload of `key` with the options of `config`.
+    pub fn new(config: &Config, bucket: BucketName, key: ObjectKey) -> Self {
+        Self {
+            bucket,
+            key,
+            options: UploadOptions::from_config(config),
+            resume: None,
+            progress: None,
+            state_sink: None,
+            reported: None,
+            state_saved: false,
+        }
+    }
+
+    /// Calls `progress` after each step that changed the progress.
+    pub fn on_progress(&mut self, progress: impl FnMut(UploadProgress) + Send + 'static) {
+        self.progress = Some(Box::new(progress));
+    }
+
+    /// Calls `sink` once, with the resume state, as soon as the multipart
+    /// upload exists (so it can be saved before parts go out).
+    pub fn on_resume_state(&mut self, sink: impl FnMut(&ResumeState) + Send + 'static) {
+        self.state_sink = Some(Box::new(sink));
+    }
+
+    /// The listing of a kept upload's parts, which the driver runs (all
+    /// pages) before [`machine`](Self::machine) when resuming.
+    pub fn resume_listing(&self) -> Result<Option<ListParts>, R2Error> {
+        let Some(state) = &self.resume else {
+            return Ok(None);
+        };
+        Ok(Some(ListParts::new(
+            BucketName::new(state.bucket.clone())?,
+            ObjectKey::new(state.key.clone())?,
+            state.upload_id.clone(),
+        )))
+    }
+
+    /// The machine: a new upload of `source`, or, when resuming, the kept
+    /// one continued from `listed` (the parts the server holds).
+    pub fn machine(
+        &mut self,
+        core: Arc<ClientCore>,
+        source: UploadSource,
+        listed: &[PartSummary],
+    ) -> Result<Upload, R2Error> {
+        match self.resume.take() {
+            Some(state) => Upload::resume(core, &state, listed, self.options.clone()),
+            None => Upload::new(
+                core,
+                self.bucket.clone(),
+                self.key.clone(),
+                source,
+                self.options.clone(),
+            ),
+        }
+    }
+
+    /// Tells the callbacks what changed: the resume state once it exists,
+    /// the progress whenever it moved. The driver calls this after each step.
+    pub fn observe(&mut self, upload: &Upload) {
+        if !self.state_saved
+            && let (Some(sink), Some(state)) = (self.state_sink.as_mut(), upload.resume_state())
+        {
+            sink(&state);
+            self.state_saved = true;
+        }
+        let progress = upload.progress();
+        if self.reported != Some(progress) {
+            self.reported = Some(progress);
+            if let Some(report) = self.progress.as_mut() {
+                report(progress);
+            }
+        }
+    }
+
+    /// Logs the end of the upload (INFO with its throughput, or ERROR).
+    pub fn finish(&self, result: &Result<UploadOutput, R2Error>, elapsed: Duration) {
+        match result {
+            Ok(output) => telemetry::transfer_finished(
+                "upload",
+                self.bucket.as_str(),
+                self.key.as_str(),
+                output.size,
+                elapsed,
+            ),
+            Err(error) => telemetry::operation_failed(OperationName::PutObject, error),
+        }
+    }
+}
+
+/// A download as asked for: target and options.
+#[derive(Debug, Clone)]
+pub struct DownloadSpec {
+    /// The bucket.
+    pub bucket: BucketName,
+    /// The key.
+    pub key: ObjectKey,
+    /// Range size, concurrency, the version to pin, in-order delivery.
+    pub options: DownloadOptions,
+}
+
+impl DownloadSpec {
+    /// A download of `key` with the options of `config`.
+    pub fn new(config: &Config, bucket: BucketName, key: ObjectKey) -> Self {
+        Self {
+            bucket,
+            key,
+            options: DownloadOptions::from_config(config),
+        }
+    }
+
+    /// Where a download to the file `target` is written until it is
+    /// complete: `dir/.name.r2-partial`, beside the target, so that the
+    /// final rename stays on one file system and is atomic.
+    pub fn partial_path(target: &std::path::Path) -> std::path::PathBuf {
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "download".into());
+        target.with_file_name(format!(".{name}.r2-partial"))
+    }
+
+    /// Logs the end of the download (INFO with its throughput, or ERROR).
+    pub fn finish(&self, result: &Result<DownloadOutput, R2Error>, elapsed: Duration) {
+        match result {
+            Ok(output) => telemetry::transfer_finished(
+                "download",
+                self.bucket.as_str(),
+                self.key.as_str(),
+                output.size,
+                elapsed,
+            ),
+            Err(error) => telemetry::operation_failed(OperationName::GetObject, error),
+        }
+    }
+}
+
+/// The builder methods of an adapter's upload request: a struct with a
+/// field `spec: UploadSpec` gets `part_size`, `concurrency`,
+/// `multipart_threshold`, `attributes`, `content_md5`, `checksum`,
+/// `keep_on_failure`, `resume`, `on_progress` and `on_resume_state`.
+#[macro_export]
+macro_rules! upload_setters {
+    () => {
+        /// Bytes per part (default from the config; grown to fit 10,000 parts).
+        pub fn part_size(mut self, bytes: u64) -> Self {
+            self.spec.options.part_size = bytes;
+            self
+        }
+
+        /// Parts in flight at once (1..=16).
+        pub fn concurrency(mut self, parts: usize) -> Self {
+            self.spec.options.concurrency = parts;
+            self
+        }
+
+        /// Sources of at least this size use multipart.
+        pub fn multipart_threshold(mut self, bytes: u64) -> Self {
+            self.spec.options.multipart_threshold = bytes;
+            self
+        }
+
+        /// Content type, metadata and other stored attributes.
+        pub fn attributes(mut self, attributes: $crate::ops::ObjectAttributes) -> Self {
+            self.spec.options.attributes = attributes;
+            self
+        }
+
+        /// Each part carries `Content-MD5` (the server refuses altered parts).
+        pub fn content_md5(mut self) -> Self {
+            self.spec.options.part_integrity = $crate::transfer::PartIntegrity::ContentMd5;
+            self
+        }
+
+        /// Each part carries an `x-amz-checksum-<algorithm>`.
+        pub fn checksum(mut self, algorithm: $crate::model::ChecksumAlgorithm) -> Self {
+            self.spec.options.part_integrity = $crate::transfer::PartIntegrity::Checksum(algorithm);
+            self
+        }
+
+        /// On failure keep the multipart upload for [`resume`](Self::resume)
+        /// instead of aborting it (the error carries its resume state).
+        pub fn keep_on_failure(mut self) -> Self {
+            self.spec.options.keep_on_failure = true;
+            self
+        }
+
+        /// Continues an upload kept after a failure: parts the server already
+        /// holds (checked against the local bytes' MD5) are not sent again.
+        /// The body must be the same bytes or file.
+        pub fn resume(mut self, state: $crate::transfer::ResumeState) -> Self {
+            self.spec.resume = Some(state);
+            self
+        }
+
+        /// Called with the progress after each step that moved it.
+        pub fn on_progress(
+            mut self,
+            progress: impl FnMut($crate::transfer::UploadProgress) + Send + 'static,
+        ) -> Self {
+            self.spec.on_progress(progress);
+            self
+        }
+
+        /// Called with the resume state once the multipart upload exists, so it
+        /// can be saved before parts go out (a crash then loses no parts).
+        pub fn on_resume_state(
+            mut self,
+            sink: impl FnMut(&$crate::transfer::ResumeState) + Send + 'static,
+        ) -> Self {
+            self.spec.on_resume_state(sink);
+            self
+        }
+    };
+}
+
+/// The builder methods of an adapter's download request: a struct with a
+/// field `spec: DownloadSpec` gets `part_size`, `concurrency` and `if_match`.
+#[macro_export]
+macro_rules! download_setters {
+    () => {
+        /// Bytes per ranged GET (default: the config's part size).
+        pub fn part_size(mut self, bytes: u64) -> Self {
+            self.spec.options.part_size = bytes;
+            self
+        }
+
+        /// Ranged GETs at once (1..=16).
+        pub fn concurrency(mut self, ranges: usize) -> Self {
+            self.spec.options.concurrency = ranges;
+            self
+        }
+
+        /// Download only this version (`PreconditionFailed` otherwise).
+        pub fn if_match(mut self, etag: $crate::model::ETag) -> Self {
+            self.spec.options.if_match = Some(etag);
+            self
+        }
+    };
+}
