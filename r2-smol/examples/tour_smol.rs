@@ -5,7 +5,7 @@
 //! `R2_BUCKET` are set, else against an embedded loopback server (which
 //! runs on its own threads; the client itself has no tokio in it).
 //!
-//! `cargo run -p r2-smol --example tour`
+//! `cargo run -p r2-smol --example tour_smol`
 #![allow(clippy::print_stdout)]
 
 use std::error::Error;

@@ -4,7 +4,7 @@
 //! `R2_SECRET_ACCESS_KEY` and `R2_BUCKET` are set, else against an
 //! embedded loopback server.
 //!
-//! `cargo run -p r2-blocking --example tour`
+//! `cargo run -p r2-blocking --example tour_blocking`
 #![allow(clippy::print_stdout)]
 
 use std::error::Error;
