@@ -668,3 +668,27 @@ fn options_out_of_range_are_refused() {
         Err(R2Error::Request(RequestError::TooLarge { .. }))
     ));
 }
+
+#[test]
+fn a_kept_stream_upload_that_fails_is_aborted_since_a_stream_cannot_be_resumed() {
+    let source = sim::noise(15 * MIB + 10, 9);
+    let faults = Faults::none().next(
+        Target::Kind(RequestKind::UploadPart(2)),
+        1,
+        Fault::ACCESS_DENIED,
+    );
+    for mode in [SourceMode::StreamEager, SourceMode::StreamLazy] {
+        let mut sim = Sim::new(FakeS3::new(), 4).with_faults(faults.clone());
+        let error = sim
+            .run_upload(&core(), "bucket", "k", source.clone(), mode, keeping())
+            .unwrap_err();
+        let failure = upload_failure(error);
+        assert!(failure.aborted, "{mode:?}: {failure}");
+        assert_eq!(failure.resume, None, "{mode:?}");
+        assert_eq!(sim.server.count(RequestKind::AbortMultipartUpload), 1);
+        assert!(
+            sim.server.open_uploads().is_empty(),
+            "{mode:?}: an upload was left behind"
+        );
+    }
+}

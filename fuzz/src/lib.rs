@@ -277,3 +277,110 @@ pub fn parse_response(data: &[u8]) {
         "success from status {status}"
     );
 }
+
+pub mod machines;
+pub use machines::{download_machine, upload_machine};
+
+/// Error answers: an error status (or a 200 whose body is `<Error>`) with
+/// arbitrary `Retry-After`, `Date` and request-id headers and body, through
+/// the parsers of operations that read and write. An error status is never
+/// a success; the error carries that status and reads without panicking.
+pub fn error_response(data: &[u8]) {
+    let mut u = arbitrary::Unstructured::new(data);
+    let statuses = [
+        400u16, 401, 403, 404, 405, 409, 411, 412, 416, 429, 500, 501, 502, 503, 504, 301, 307, 200,
+    ];
+    let status = statuses[usize::from(u.arbitrary::<u8>().unwrap_or(0)) % statuses.len()];
+    let mut builder = http::Response::builder().status(status);
+    for name in [
+        "retry-after",
+        "date",
+        "x-amz-request-id",
+        "x-amz-id-2",
+        "cf-ray",
+        "content-type",
+    ] {
+        if u.arbitrary::<bool>().unwrap_or(false)
+            && let Ok(value) = u.arbitrary::<String>()
+            && let Ok(value) = HeaderValue::from_str(&value)
+        {
+            builder = builder.header(name, value);
+        }
+    }
+    let body = bytes::Bytes::copy_from_slice(u.take_rest());
+    let Ok(response) = builder.body(body) else {
+        return;
+    };
+    let (Ok(bucket), Ok(key)) = (BucketName::new("bucket"), ObjectKey::new("key")) else {
+        return;
+    };
+    let results = [
+        GetObject::new(bucket.clone(), key.clone())
+            .parse(&response)
+            .err(),
+        HeadObject::new(bucket.clone(), key.clone())
+            .parse(&response)
+            .err(),
+        PutObject::new(bucket.clone(), key.clone(), "b")
+            .parse(&response)
+            .err(),
+        CompleteMultipartUpload::new(bucket, key, "u", vec![CompletedPart::new(1, "e")])
+            .parse(&response)
+            .err(),
+    ];
+    for (which, error) in results.into_iter().enumerate() {
+        let Some(error) = error else {
+            assert!(
+                status < 300,
+                "operation {which}: success from status {status}"
+            );
+            continue;
+        };
+        if let Some(seen) = error.status()
+            && status >= 300
+        {
+            assert_eq!(
+                seen, status,
+                "operation {which}: the error names another status"
+            );
+        }
+        let _ = (error.is_retryable(), error.retry_after(), error.code());
+        assert!(!error.to_string().is_empty());
+    }
+}
+
+/// Cassettes: any text is read as a cassette or refused with a typed
+/// error; one that reads writes back to the same cassette and can be
+/// replayed without panicking.
+pub fn cassette(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(cassette) = r2_proto::replay::Cassette::from_json(&text) else {
+        return;
+    };
+    let again = r2_proto::replay::Cassette::from_json(&cassette.to_json());
+    assert_eq!(
+        again.as_ref(),
+        Ok(&cassette),
+        "a cassette does not read back"
+    );
+    let Ok(replayer) = r2_proto::replay::Replayer::new(cassette) else {
+        return;
+    };
+    let (Ok(bucket), Ok(key)) = (BucketName::new("bucket"), ObjectKey::new("key")) else {
+        return;
+    };
+    let Ok(credentials) = Credentials::new("AKIDFUZZ", "fuzz-secret") else {
+        return;
+    };
+    let Ok(config) = Config::for_endpoint("https://fuzz.example", credentials).build() else {
+        return;
+    };
+    let Ok(prepared) = GetObject::new(bucket, key).to_request(config.endpoint()) else {
+        return;
+    };
+    let Ok(request) = prepared.sign(&config.signer(), OffsetDateTime::UNIX_EPOCH) else {
+        return;
+    };
+    let _ = replayer.answer(&request);
+    let _ = replayer.unplayed();
+}

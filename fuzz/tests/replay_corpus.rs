@@ -53,3 +53,31 @@ fn parse_response_corpus() {
         r2_fuzz::parse_response(&data);
     }
 }
+
+#[test]
+fn error_response_corpus() {
+    for data in inputs("error_response") {
+        r2_fuzz::error_response(&data);
+    }
+}
+
+#[test]
+fn upload_machine_corpus() {
+    for data in inputs("upload_machine") {
+        r2_fuzz::upload_machine(&data);
+    }
+}
+
+#[test]
+fn download_machine_corpus() {
+    for data in inputs("download_machine") {
+        r2_fuzz::download_machine(&data);
+    }
+}
+
+#[test]
+fn cassette_corpus() {
+    for data in inputs("cassette") {
+        r2_fuzz::cassette(&data);
+    }
+}

@@ -80,6 +80,10 @@ impl fmt::Display for UploadFailure {
             f.write_str("; the upload was aborted")
         } else if self.resume.is_some() {
             f.write_str("; the upload was kept and can be resumed")
+        } else if self.upload_id.is_some() {
+            f.write_str(
+                "; the upload could not be aborted: abort it by its id, or let a lifecycle rule expire it",
+            )
         } else {
             Ok(())
         }

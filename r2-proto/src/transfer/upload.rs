@@ -84,7 +84,9 @@ pub struct UploadOptions {
     pub concurrency: usize,
     /// Sources of at least this size use multipart.
     pub multipart_threshold: u64,
-    /// On failure, keep the upload for resuming instead of aborting it.
+    /// On failure, keep the upload for resuming instead of aborting it
+    /// (sized sources only: a stream cannot be read again, so a failed
+    /// stream upload is aborted all the same).
     pub keep_on_failure: bool,
     /// Re-read parts found by ListParts when resuming, and compare their MD5
     /// with the listed ETag before trusting them.
@@ -1079,8 +1081,12 @@ impl Upload {
             self.finish(Err(failure.cause));
             return;
         };
-        if self.options.keep_on_failure {
-            failure.resume = self.resume_state();
+        // A stream cannot be read again, so it has no resume state: its
+        // upload is aborted even when asked to keep it, never left behind.
+        if self.options.keep_on_failure
+            && let Some(state) = self.resume_state()
+        {
+            failure.resume = Some(state);
             self.finish(Err(R2Error::Upload(failure)));
             return;
         }
