@@ -203,8 +203,9 @@ fn drive(
                     }
                     BodyPlan::ReadError => {
                         let transport = inner.transport.clone();
+                        let headers = parts.headers.clone();
                         workers.run(move || {
-                            let event = match read_all(body, &transport) {
+                            let event = match read_all(body, &headers, &transport) {
                                 Ok(body) => DownloadEvent::ErrorBody { id, body },
                                 Err(error) => DownloadEvent::Failed { id, error },
                             };
@@ -264,10 +265,14 @@ fn copy_body(
             Ok(0) => break,
             Ok(n) => n,
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(error) => {
-                let error = body_error(&error, timeout);
-                return Step::Body(DownloadEvent::Failed { id, error }, None);
-            }
+            Err(error) => match body_error(&error, timeout) {
+                NetworkError::Timeout(after) => {
+                    let error = NetworkError::Timeout(after);
+                    return Step::Body(DownloadEvent::Failed { id, error }, None);
+                }
+                // Cut short: the machine sees fewer bytes than the range holds.
+                _ => break,
+            },
         };
         let fits = usize::try_from(len.saturating_sub(received))
             .unwrap_or(usize::MAX)
@@ -290,7 +295,8 @@ fn copy_body(
     }
     Step::Body(
         DownloadEvent::BodyDone { id, received },
-        Some((offset, kept)),
+        // An ordered sink takes the bytes only of a range that arrived whole.
+        (received == len).then_some((offset, kept)),
     )
 }
 

@@ -113,8 +113,11 @@ impl Read for ObjectReader {
             }
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => Err(error),
             Err(error) => {
-                self.check = None;
-                let failed = R2Error::from(body_error(&error, self.timeout));
+                let error = body_error(&error, self.timeout);
+                let failed = match self.check.take() {
+                    Some(check) => check.broken(error),
+                    None => error.into(),
+                };
                 Err(std::io::Error::other(failed))
             }
         }

@@ -79,7 +79,7 @@ impl<'a> Objects<'a> {
                                     pending = Some((parts, body, opened.span));
                                     Event::Response { id, response }
                                 } else {
-                                    match read_all(body, &inner.transport) {
+                                    match read_all(body, &parts.headers, &inner.transport) {
                                         Ok(bytes) => Event::Response {
                                             id,
                                             response: http::Response::from_parts(parts, bytes),

@@ -8,6 +8,7 @@ use http::Request;
 use r2_proto::client_core::RequestId;
 use r2_proto::error::NetworkError;
 use r2_proto::exchange::Event;
+use r2_proto::model::body_cut_short;
 use r2_proto::ops::RequestBody;
 use r2_proto::telemetry;
 
@@ -53,8 +54,14 @@ pub(crate) fn open(
     }
 }
 
-/// Reads a whole body.
-pub(crate) fn read_all(body: ResponseBody, transport: &Transport) -> Result<Bytes, NetworkError> {
+/// Reads a whole body. A body that breaks off before its `Content-Length`
+/// is handed over as far as it came, for the operation to report as
+/// `IncompleteBody` (see [`body_cut_short`]); a stall stays a timeout.
+pub(crate) fn read_all(
+    body: ResponseBody,
+    headers: &http::HeaderMap,
+    transport: &Transport,
+) -> Result<Bytes, NetworkError> {
     let mut reader = body.into_reader();
     let mut all = BytesMut::new();
     let mut buffer = vec![0u8; 64 << 10];
@@ -63,7 +70,14 @@ pub(crate) fn read_all(body: ResponseBody, transport: &Transport) -> Result<Byte
             Ok(0) => return Ok(all.freeze()),
             Ok(n) => all.extend_from_slice(buffer.get(..n).unwrap_or_default()),
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(body_error(&error, transport.timeout())),
+            Err(error) => {
+                let error = body_error(&error, transport.timeout());
+                let timed_out = matches!(error, NetworkError::Timeout(_));
+                if timed_out || !body_cut_short(headers, all.len() as u64) {
+                    return Err(error);
+                }
+                return Ok(all.freeze());
+            }
         }
     }
 }
@@ -80,7 +94,7 @@ pub(crate) fn exchange(
     };
     let (parts, body) = opened.response.into_parts();
     let _entered = opened.span.enter();
-    match read_all(body, transport) {
+    match read_all(body, &parts.headers, transport) {
         Ok(bytes) => {
             telemetry::bytes_moved(request, 0, bytes.len() as u64);
             Event::Response {

@@ -68,7 +68,8 @@ impl Transport {
                 let started = Instant::now();
                 let whole = self.send_live(request).and_then(|response| {
                     let (parts, body) = response.into_parts();
-                    Ok(Response::from_parts(parts, read_all(body, self)?))
+                    let whole = read_all(body, &parts.headers, self)?;
+                    Ok(Response::from_parts(parts, whole))
                 });
                 recorder.finish(pending, whole.as_ref(), started.elapsed());
                 whole.map(|response| response.map(ResponseBody::Whole))
@@ -136,19 +137,15 @@ impl Read for ChunksReader {
     }
 }
 
-/// A ureq error as the core's transport failure.
+/// A ureq error as the core's transport failure. The agent answers only
+/// once the response head is in, so anything but a timeout or a TLS
+/// failure came before a response: the connection failed.
 pub(crate) fn classify(error: &ureq::Error, timeout: Duration) -> NetworkError {
     match error {
         ureq::Error::Timeout(_) => NetworkError::Timeout(timeout),
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) => NetworkError::Tls(error.to_string()),
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::BadUri(_) => {
-            NetworkError::ConnectionFailed(error.to_string())
-        }
         ureq::Error::Io(io) if is_tls(io) => NetworkError::Tls(error.to_string()),
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            NetworkError::ConnectionFailed(error.to_string())
-        }
-        _ => NetworkError::StreamInterrupted(error.to_string()),
+        _ => NetworkError::ConnectionFailed(error.to_string()),
     }
 }
 

@@ -5,7 +5,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use http::HeaderMap;
 use r2_proto::error::NetworkError;
+use r2_proto::model::body_cut_short;
 
 use crate::http1::WireBody;
 use crate::timeout::within;
@@ -46,15 +48,29 @@ impl ResponseBody {
     }
 }
 
-/// The whole body. A body shorter than its `Content-Length` is left to the
-/// operation's parser to report.
+/// The whole body. A body that breaks off before its `Content-Length` is
+/// handed over as far as it came, for the operation to report as
+/// `IncompleteBody` (see [`body_cut_short`]); a stall stays a timeout.
 pub(crate) async fn read_all(
     body: &mut ResponseBody,
+    headers: &HeaderMap,
     timeout: Duration,
 ) -> Result<Bytes, NetworkError> {
     let mut first: Option<Bytes> = None;
     let mut joined = BytesMut::new();
-    while let Some(chunk) = body.next_chunk(timeout).await? {
+    loop {
+        let chunk = match body.next_chunk(timeout).await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(NetworkError::Timeout(after)) => return Err(NetworkError::Timeout(after)),
+            Err(error) => {
+                let received = first.as_ref().map_or(joined.len(), Bytes::len) as u64;
+                if !body_cut_short(headers, received) {
+                    return Err(error);
+                }
+                break;
+            }
+        };
         match first.take() {
             None if joined.is_empty() => first = Some(chunk),
             None => joined.extend_from_slice(&chunk),

@@ -223,9 +223,10 @@ async fn drive(
                         }));
                     }
                     BodyPlan::ReadError => {
+                        let headers = parts.headers.clone();
                         tasks.push(Box::pin(async move {
                             let mut body = body;
-                            let event = match read_all(&mut body, timeout).await {
+                            let event = match read_all(&mut body, &headers, timeout).await {
                                 Ok(body) => DownloadEvent::ErrorBody { id, body },
                                 Err(error) => DownloadEvent::Failed { id, error },
                             };
@@ -300,7 +301,12 @@ async fn copy_body(
                 }
             }
             Ok(None) => break,
-            Err(error) => return Step::Body(DownloadEvent::Failed { id, error }, None),
+            // Cut short: the machine sees fewer bytes than the range holds.
+            Err(NetworkError::Timeout(after)) => {
+                let error = NetworkError::Timeout(after);
+                return Step::Body(DownloadEvent::Failed { id, error }, None);
+            }
+            Err(_) => break,
         }
     }
     if let Some(file) = handle.as_mut()
@@ -310,7 +316,8 @@ async fn copy_body(
     }
     Step::Body(
         DownloadEvent::BodyDone { id, received },
-        Some((offset, kept)),
+        // An ordered sink takes the bytes only of a range that arrived whole.
+        (received == len).then_some((offset, kept)),
     )
 }
 

@@ -116,8 +116,11 @@ impl Stream for ObjectStream {
                 Poll::Ready(Some(Ok(data)))
             }
             Poll::Ready(Some(Err(error))) => {
-                this.check = None;
-                Poll::Ready(Some(Err(error.into())))
+                let error = match this.check.take() {
+                    Some(check) => check.broken(error),
+                    None => error.into(),
+                };
+                Poll::Ready(Some(Err(error)))
             }
             Poll::Ready(None) => Poll::Ready(this.end()),
             Poll::Pending => {

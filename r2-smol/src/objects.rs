@@ -86,7 +86,13 @@ impl<'a> Objects<'a> {
                                     pending = Some((parts, body, opened.answer.slot, opened.span));
                                     Event::Response { id, response }
                                 } else {
-                                    match read_all(&mut body, inner.transport.timeout()).await {
+                                    match read_all(
+                                        &mut body,
+                                        &parts.headers,
+                                        inner.transport.timeout(),
+                                    )
+                                    .await
+                                    {
                                         Ok(bytes) => Event::Response {
                                             id,
                                             response: http::Response::from_parts(parts, bytes),

@@ -141,7 +141,7 @@ impl Transport {
     ) -> Result<(Response<Bytes>, SemaphoreGuardArc), NetworkError> {
         let answer = self.send_live(request).await?;
         let (parts, mut body) = answer.response.into_parts();
-        let bytes = read_all(&mut body, self.timeout).await?;
+        let bytes = read_all(&mut body, &parts.headers, self.timeout).await?;
         Ok((Response::from_parts(parts, bytes), answer.slot))
     }
 }

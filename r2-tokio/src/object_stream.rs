@@ -122,9 +122,12 @@ impl Stream for ObjectStream {
                     return Poll::Ready(Some(Ok(data)));
                 }
                 Poll::Ready(Some(Err(error))) => {
-                    this.check = None;
                     let error = NetworkError::StreamInterrupted(error_chain(&error));
-                    return Poll::Ready(Some(Err(error.into())));
+                    let error = match this.check.take() {
+                        Some(check) => check.broken(error),
+                        None => error.into(),
+                    };
+                    return Poll::Ready(Some(Err(error)));
                 }
                 Poll::Ready(None) => return Poll::Ready(this.end()),
                 Poll::Pending => {

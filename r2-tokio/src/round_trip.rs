@@ -69,7 +69,7 @@ pub(crate) async fn exchange(
     };
     let Opened { answer, span } = opened;
     let (parts, mut body) = answer.response.into_parts();
-    let read = read_all(&mut body, transport.timeout())
+    let read = read_all(&mut body, &parts.headers, transport.timeout())
         .instrument(span.clone())
         .await;
     drop(answer.permit);

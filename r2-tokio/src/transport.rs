@@ -195,20 +195,20 @@ impl Transport {
     ) -> Result<(Response<Bytes>, OwnedSemaphorePermit), NetworkError> {
         let answer = self.send_live(request).await?;
         let (parts, mut body) = answer.response.into_parts();
-        let bytes = read_all(&mut body, self.timeout).await?;
+        let bytes = read_all(&mut body, &parts.headers, self.timeout).await?;
         Ok((Response::from_parts(parts, bytes), answer.permit))
     }
 }
 
-/// A hyper client error as the core's transport failure.
+/// A hyper client error as the core's transport failure. The client
+/// answers only once the response head is in, so any failure here came
+/// before a response: the connection failed (TLS failures apart).
 fn classify(error: &hyper_util::client::legacy::Error) -> NetworkError {
     let text = error_chain(error);
     if is_tls(error) {
         NetworkError::Tls(text)
-    } else if error.is_connect() {
-        NetworkError::ConnectionFailed(text)
     } else {
-        NetworkError::StreamInterrupted(text)
+        NetworkError::ConnectionFailed(text)
     }
 }
 

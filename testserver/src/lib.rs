@@ -5,12 +5,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnectionBuilder;
 use s3s::auth::SimpleAuth;
+use s3s::config::{S3Config, StaticConfigProvider};
 use s3s::service::S3ServiceBuilder;
 use tokio::sync::oneshot;
 
@@ -24,6 +27,7 @@ pub const SECRET_ACCESS_KEY: &str = "r2-conformance-secret-key-0123456789";
 pub struct S3sFsServer {
     address: SocketAddr,
     root: PathBuf,
+    connections: Arc<Connections>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -39,9 +43,56 @@ pub enum ServerError {
     Setup(String),
 }
 
+/// Settings of an in-process server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerOptions {
+    /// How far a request's `X-Amz-Date` may be from the server's clock
+    /// (15 minutes, as S3; widened by tests whose proxy plays a skewed clock).
+    pub max_clock_skew: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            max_clock_skew: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Connections the server has accepted.
+#[derive(Debug, Default)]
+struct Connections {
+    open: AtomicUsize,
+    most_open: AtomicUsize,
+    accepted: AtomicUsize,
+}
+
+/// Counts one open connection while it lives.
+struct OpenConnection(Arc<Connections>);
+
+impl OpenConnection {
+    fn new(connections: &Arc<Connections>) -> Self {
+        connections.accepted.fetch_add(1, Ordering::Relaxed);
+        let open = connections.open.fetch_add(1, Ordering::Relaxed) + 1;
+        connections.most_open.fetch_max(open, Ordering::Relaxed);
+        Self(Arc::clone(connections))
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl S3sFsServer {
     /// Starts a server over a fresh temporary directory.
     pub fn start() -> Result<Self, ServerError> {
+        Self::start_with(ServerOptions::default())
+    }
+
+    /// Starts a server with `options`.
+    pub fn start_with(options: ServerOptions) -> Result<Self, ServerError> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let root = std::env::temp_dir().join(format!(
             "r2-s3s-fs-{}-{}",
@@ -56,7 +107,13 @@ impl S3sFsServer {
             s3s_fs::FileSystem::new(&root).map_err(|e| ServerError::Setup(format!("{e:?}")))?;
         let mut builder = S3ServiceBuilder::new(file_system);
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY_ID, SECRET_ACCESS_KEY));
+        let mut config = S3Config::default();
+        config.presigned_url_max_skew_time_secs =
+            u32::try_from(options.max_clock_skew.as_secs()).unwrap_or(u32::MAX);
+        builder.set_config(Arc::new(StaticConfigProvider::new(Arc::new(config))));
         let service = builder.build();
+        let connections = Arc::new(Connections::default());
+        let counted = Arc::clone(&connections);
 
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
@@ -81,7 +138,9 @@ impl S3sFsServer {
                         };
                         let Ok((socket, _)) = accepted else { continue };
                         let service = service.clone();
+                        let open = OpenConnection::new(&counted);
                         tokio::spawn(async move {
+                            let _open = open;
                             let connections = ConnectionBuilder::new(TokioExecutor::new());
                             let _closed = connections
                                 .serve_connection(TokioIo::new(socket), service)
@@ -94,6 +153,7 @@ impl S3sFsServer {
         Ok(Self {
             address,
             root,
+            connections,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -102,6 +162,21 @@ impl S3sFsServer {
     /// `http://127.0.0.1:<port>`.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.address)
+    }
+
+    /// Connections open now.
+    pub fn connections_open(&self) -> usize {
+        self.connections.open.load(Ordering::Relaxed)
+    }
+
+    /// The most connections that were open at once.
+    pub fn most_connections_open(&self) -> usize {
+        self.connections.most_open.load(Ordering::Relaxed)
+    }
+
+    /// Connections accepted since the start.
+    pub fn connections_accepted(&self) -> usize {
+        self.connections.accepted.load(Ordering::Relaxed)
     }
 
     /// The directory it serves (one subdirectory per bucket).

@@ -13,12 +13,13 @@ use r2_proto::ops::{
     AbortMultipartUpload, CompleteMultipartUpload, CompleteMultipartUploadOutput, CopyObject,
     CopyObjectOutput, CreateMultipartUpload, CreateMultipartUploadOutput, DeleteObject,
     DeleteObjects, DeleteObjectsOutput, GetBucketLifecycleConfiguration, GetObject,
-    GetObjectOutput, HeadObject, LifecycleRule, ListObjectsV2, ListObjectsV2Output, ListParts,
-    ListPartsOutput, ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
+    GetObjectOutput, HeadObject, LifecycleRule, ListMultipartUploads, ListMultipartUploadsOutput,
+    ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput, ObjectSummary, PutObject,
+    PutObjectOutput, UploadPart, UploadPartOutput,
 };
 use r2_proto::replay::Route;
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
-use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
+use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest, ResilienceConfig};
 
 use crate::scenarios::{ScenarioClient, Tuning};
 
@@ -74,9 +75,16 @@ impl std::io::Write for SharedWriter {
 impl ScenarioClient for BlockingScenarioClient {
     const NAME: &'static str = "r2_blocking";
 
-    fn connect_routed(config: Config, route: Route) -> Result<Self, R2Error> {
+    fn connect_with(
+        config: Config,
+        route: Route,
+        resilience: ResilienceConfig,
+    ) -> Result<Self, R2Error> {
         Ok(Self {
-            client: R2Client::builder(config).route(route).build(),
+            client: R2Client::builder(config)
+                .route(route)
+                .resilience(resilience)
+                .build(),
         })
     }
 
@@ -156,6 +164,13 @@ impl ScenarioClient for BlockingScenarioClient {
         self.client.multipart().list_parts(list)
     }
 
+    fn list_uploads(
+        &self,
+        list: ListMultipartUploads,
+    ) -> Result<ListMultipartUploadsOutput, R2Error> {
+        self.client.multipart().list_uploads(list)
+    }
+
     fn presign_get(&self, get: &GetObject, expires: Duration) -> Result<PresignedRequest, R2Error> {
         self.client.presign().presign_get(get, expires)
     }
@@ -202,6 +217,21 @@ impl ScenarioClient for BlockingScenarioClient {
             upload = upload.resume(state);
         }
         upload.run()
+    }
+
+    fn upload_file_kept(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        path: &Path,
+        tuning: Tuning,
+    ) -> Result<UploadOutput, R2Error> {
+        self.client
+            .upload(bucket, key, UploadBody::file(path))
+            .part_size(tuning.part_size)
+            .concurrency(tuning.concurrency)
+            .keep_on_failure()
+            .run()
     }
 
     fn download_file(

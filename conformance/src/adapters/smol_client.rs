@@ -14,12 +14,13 @@ use r2_proto::ops::{
     AbortMultipartUpload, CompleteMultipartUpload, CompleteMultipartUploadOutput, CopyObject,
     CopyObjectOutput, CreateMultipartUpload, CreateMultipartUploadOutput, DeleteObject,
     DeleteObjects, DeleteObjectsOutput, GetBucketLifecycleConfiguration, GetObject,
-    GetObjectOutput, HeadObject, LifecycleRule, ListObjectsV2, ListObjectsV2Output, ListParts,
-    ListPartsOutput, ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
+    GetObjectOutput, HeadObject, LifecycleRule, ListMultipartUploads, ListMultipartUploadsOutput,
+    ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput, ObjectSummary, PutObject,
+    PutObjectOutput, UploadPart, UploadPartOutput,
 };
 use r2_proto::replay::Route;
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
-use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
+use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest, ResilienceConfig};
 use r2_smol::{DownloadSink, R2Client, UploadBody};
 
 use crate::scenarios::{ScenarioClient, Tuning};
@@ -99,9 +100,16 @@ impl futures_lite::AsyncWrite for SharedWriter {
 impl ScenarioClient for SmolScenarioClient {
     const NAME: &'static str = "r2_smol";
 
-    fn connect_routed(config: Config, route: Route) -> Result<Self, R2Error> {
+    fn connect_with(
+        config: Config,
+        route: Route,
+        resilience: ResilienceConfig,
+    ) -> Result<Self, R2Error> {
         Ok(Self {
-            client: R2Client::builder(config).route(route).build()?,
+            client: R2Client::builder(config)
+                .route(route)
+                .resilience(resilience)
+                .build()?,
         })
     }
 
@@ -182,6 +190,13 @@ impl ScenarioClient for SmolScenarioClient {
         self.block_on(self.client.multipart().list_parts(list))
     }
 
+    fn list_uploads(
+        &self,
+        list: ListMultipartUploads,
+    ) -> Result<ListMultipartUploadsOutput, R2Error> {
+        self.block_on(self.client.multipart().list_uploads(list))
+    }
+
     fn presign_get(&self, get: &GetObject, expires: Duration) -> Result<PresignedRequest, R2Error> {
         self.client.presign().presign_get(get, expires)
     }
@@ -230,6 +245,23 @@ impl ScenarioClient for SmolScenarioClient {
             upload = upload.resume(state);
         }
         self.block_on(upload.into_future())
+    }
+
+    fn upload_file_kept(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        path: &Path,
+        tuning: Tuning,
+    ) -> Result<UploadOutput, R2Error> {
+        self.block_on(
+            self.client
+                .upload(bucket, key, UploadBody::file(path))
+                .part_size(tuning.part_size)
+                .concurrency(tuning.concurrency)
+                .keep_on_failure()
+                .into_future(),
+        )
     }
 
     fn download_file(

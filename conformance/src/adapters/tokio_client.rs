@@ -12,12 +12,13 @@ use r2_proto::ops::{
     AbortMultipartUpload, CompleteMultipartUpload, CompleteMultipartUploadOutput, CopyObject,
     CopyObjectOutput, CreateMultipartUpload, CreateMultipartUploadOutput, DeleteObject,
     DeleteObjects, DeleteObjectsOutput, GetBucketLifecycleConfiguration, GetObject,
-    GetObjectOutput, HeadObject, LifecycleRule, ListObjectsV2, ListObjectsV2Output, ListParts,
-    ListPartsOutput, ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
+    GetObjectOutput, HeadObject, LifecycleRule, ListMultipartUploads, ListMultipartUploadsOutput,
+    ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput, ObjectSummary, PutObject,
+    PutObjectOutput, UploadPart, UploadPartOutput,
 };
 use r2_proto::replay::Route;
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
-use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
+use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest, ResilienceConfig};
 use r2_tokio::{DownloadSink, R2Client, UploadBody};
 use tokio::runtime::Runtime;
 
@@ -97,7 +98,11 @@ impl tokio::io::AsyncWrite for SharedWriter {
 impl ScenarioClient for TokioScenarioClient {
     const NAME: &'static str = "r2_tokio";
 
-    fn connect_routed(config: Config, route: Route) -> Result<Self, R2Error> {
+    fn connect_with(
+        config: Config,
+        route: Route,
+        resilience: ResilienceConfig,
+    ) -> Result<Self, R2Error> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -105,7 +110,10 @@ impl ScenarioClient for TokioScenarioClient {
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         let client = {
             let _guard = runtime.enter();
-            R2Client::builder(config).route(route).build()?
+            R2Client::builder(config)
+                .route(route)
+                .resilience(resilience)
+                .build()?
         };
         Ok(Self { runtime, client })
     }
@@ -187,6 +195,13 @@ impl ScenarioClient for TokioScenarioClient {
         self.block_on(self.client.multipart().list_parts(list))
     }
 
+    fn list_uploads(
+        &self,
+        list: ListMultipartUploads,
+    ) -> Result<ListMultipartUploadsOutput, R2Error> {
+        self.block_on(self.client.multipart().list_uploads(list))
+    }
+
     fn presign_get(&self, get: &GetObject, expires: Duration) -> Result<PresignedRequest, R2Error> {
         self.client.presign().presign_get(get, expires)
     }
@@ -235,6 +250,23 @@ impl ScenarioClient for TokioScenarioClient {
             upload = upload.resume(state);
         }
         self.block_on(upload.into_future())
+    }
+
+    fn upload_file_kept(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        path: &Path,
+        tuning: Tuning,
+    ) -> Result<UploadOutput, R2Error> {
+        self.block_on(
+            self.client
+                .upload(bucket, key, UploadBody::file(path))
+                .part_size(tuning.part_size)
+                .concurrency(tuning.concurrency)
+                .keep_on_failure()
+                .into_future(),
+        )
     }
 
     fn download_file(

@@ -24,14 +24,15 @@ use r2_proto::ops::{
     AbortMultipartUpload, CompleteMultipartUpload, CompleteMultipartUploadOutput, CopyObject,
     CopyObjectOutput, CreateMultipartUpload, CreateMultipartUploadOutput, DeleteObject,
     DeleteObjects, DeleteObjectsOutput, GetBucketLifecycleConfiguration, GetObject,
-    GetObjectOutput, HeadObject, LifecycleRule, ListObjectsV2, ListObjectsV2Output, ListParts,
-    ListPartsOutput, ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
+    GetObjectOutput, HeadObject, LifecycleRule, ListMultipartUploads, ListMultipartUploadsOutput,
+    ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput, ObjectSummary, PutObject,
+    PutObjectOutput, UploadPart, UploadPartOutput,
 };
 use std::sync::Arc;
 
 use r2_proto::replay::{Recorder, Replayer, Route};
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
-use r2_proto::{BucketName, Config, Credentials, PresignedRequest};
+use r2_proto::{BucketName, Config, Credentials, PresignedRequest, ResilienceConfig};
 
 pub use admin::{create_bucket, put_lifecycle};
 
@@ -41,8 +42,18 @@ pub trait ScenarioClient: Sized {
     const NAME: &'static str;
 
     /// A client for `config` whose requests take `route` (live, recorded
-    /// or replayed).
-    fn connect_routed(config: Config, route: Route) -> Result<Self, R2Error>;
+    /// or replayed), retrying and breaking circuits as `resilience` says.
+    fn connect_with(
+        config: Config,
+        route: Route,
+        resilience: ResilienceConfig,
+    ) -> Result<Self, R2Error>;
+
+    /// A client for `config` whose requests take `route`, with the core's
+    /// default retries and breaker.
+    fn connect_routed(config: Config, route: Route) -> Result<Self, R2Error> {
+        Self::connect_with(config, route, ResilienceConfig::default())
+    }
 
     /// A live client for `config`.
     fn connect(config: Config) -> Result<Self, R2Error> {
@@ -91,6 +102,11 @@ pub trait ScenarioClient: Sized {
     fn abort_multipart(&self, abort: AbortMultipartUpload) -> Result<(), R2Error>;
     /// `multipart().list_parts`.
     fn list_parts(&self, list: ListParts) -> Result<ListPartsOutput, R2Error>;
+    /// `multipart().list_uploads`.
+    fn list_uploads(
+        &self,
+        list: ListMultipartUploads,
+    ) -> Result<ListMultipartUploadsOutput, R2Error>;
     /// `presign().presign_get`.
     fn presign_get(&self, get: &GetObject, expires: Duration) -> Result<PresignedRequest, R2Error>;
     /// `presign().presign_put`.
@@ -116,6 +132,14 @@ pub trait ScenarioClient: Sized {
         path: &Path,
         tuning: Tuning,
         resume: Option<ResumeState>,
+    ) -> Result<UploadOutput, R2Error>;
+    /// `upload(bucket, key, file)` kept on failure for resuming.
+    fn upload_file_kept(
+        &self,
+        bucket: BucketName,
+        key: r2_proto::ObjectKey,
+        path: &Path,
+        tuning: Tuning,
     ) -> Result<UploadOutput, R2Error>;
     /// `download(bucket, key, file)`.
     fn download_file(

@@ -1,10 +1,13 @@
 //! The S3 servers the scenarios run against: the in-process s3s-fs server
 //! (always), and servers started outside the tests (moto) handed over
-//! through environment variables; and a capture server that records
-//! what an adapter writes on the wire.
+//! through environment variables; a capture server that records what an
+//! adapter writes on the wire; and a fault-injecting proxy to put between
+//! a client and a server.
 
 pub mod capture;
+pub mod fault_proxy;
 
 pub use capture::{CaptureServer, CapturedRequest};
+pub use fault_proxy::{Fault, FaultProxy, Match, Seen};
 pub use testserver as s3s_fs;
-pub use testserver::S3sFsServer;
+pub use testserver::{S3sFsServer, ServerOptions};

@@ -17,7 +17,7 @@ use sha1::Sha1;
 use sha2::Sha256;
 
 use super::ChecksumAlgorithm;
-use crate::error::TransferError;
+use crate::error::{NetworkError, R2Error, TransferError};
 
 /// The running state of one digest.
 #[derive(Clone)]
@@ -146,6 +146,21 @@ impl BodyCheck {
         self.digests.iter().map(|d| d.algorithm).collect()
     }
 
+    /// The body broke off with `error` after [`received`](Self::received)
+    /// bytes: [`TransferError::IncompleteBody`] when it announced more, else
+    /// the transport failure itself (a stall stays a timeout).
+    pub fn broken(self, error: NetworkError) -> R2Error {
+        match (self.expected_len, &error) {
+            (_, NetworkError::Timeout(_)) => error.into(),
+            (Some(expected), _) if self.received < expected => TransferError::IncompleteBody {
+                expected,
+                received: self.received,
+            }
+            .into(),
+            _ => error.into(),
+        }
+    }
+
     /// Ends the body: every byte announced arrived and every digest matches.
     pub fn finish(self) -> Result<(), TransferError> {
         if let Some(expected) = self.expected_len
@@ -168,6 +183,18 @@ impl BodyCheck {
         }
         Ok(())
     }
+}
+
+/// True when a response whose body broke off after `received` bytes had
+/// announced more in its `Content-Length`: the adapter then hands the
+/// partial body to the operation, whose parser reports
+/// [`TransferError::IncompleteBody`] (retried like any cut body). Without a
+/// `Content-Length` a partial body cannot be told from a whole one, and the
+/// transport failure stands.
+pub fn body_cut_short(headers: &HeaderMap, received: u64) -> bool {
+    header(headers, "content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|expected| received < expected)
 }
 
 #[cfg(test)]

@@ -10,7 +10,10 @@ use time::OffsetDateTime;
 
 use super::OperationName;
 use crate::dates::parse_iso8601;
-use crate::error::{ErrorContext, R2Error, ResponseError, ResponseProblem, error_from_response};
+use crate::error::{
+    ErrorContext, R2Error, ResponseError, ResponseProblem, TransferError, error_from_response,
+};
+use crate::model::body_cut_short;
 use crate::xml::{Child, XmlError, XmlReader};
 
 /// The error for any status the operation does not accept (anything but 2xx).
@@ -60,6 +63,19 @@ impl<'a> Document<'a> {
         roots: &[&'static str],
     ) -> Result<Self, R2Error> {
         check_status(context, response)?;
+        if body_cut_short(response.headers(), response.body().len() as u64) {
+            let expected = response
+                .headers()
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            return Err(TransferError::IncompleteBody {
+                expected,
+                received: response.body().len() as u64,
+            }
+            .into());
+        }
         let operation = context.operation;
         let expected = roots.first().copied().unwrap_or("?");
         let (reader, root) =
