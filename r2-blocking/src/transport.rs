@@ -106,6 +106,13 @@ impl Transport {
         *outgoing.method_mut() = request.method().clone();
         *outgoing.uri_mut() = request.uri().clone();
         *outgoing.headers_mut() = request.headers().clone();
+        let host = r2_proto::sign::signed_host(request.uri())
+            .ok()
+            .and_then(|host| http::HeaderValue::from_str(&host).ok())
+            .ok_or_else(|| {
+                NetworkError::ConnectionFailed(format!("no host in {}", request.uri()))
+            })?;
+        outgoing.headers_mut().insert(http::header::HOST, host);
         self.agent
             .run(outgoing)
             .map(|response| response.map(ResponseBody::Wire))

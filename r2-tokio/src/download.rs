@@ -209,13 +209,10 @@ async fn drive(
             }
             Some(Step::Headers(id, Ok(opened))) => {
                 let (parts, body) = opened.answer.response.into_parts();
-                let permit = opened.answer.permit;
                 match download.on_headers(now(), id, parts.status, &parts.headers) {
                     BodyPlan::Write { offset, len } => {
                         tasks.push(Box::pin(async move {
-                            let step = copy_body(id, body, offset, len, file, timeout).await;
-                            drop(permit);
-                            step
+                            copy_body(id, body, offset, len, file, timeout).await
                         }));
                     }
                     BodyPlan::ReadError => {
@@ -226,7 +223,6 @@ async fn drive(
                                 Ok(body) => DownloadEvent::ErrorBody { id, body },
                                 Err(error) => DownloadEvent::Failed { id, error },
                             };
-                            drop(permit);
                             Step::Body(event, None)
                         }));
                     }

@@ -31,6 +31,7 @@ mod list_all;
 mod multipart;
 mod object_stream;
 mod objects;
+mod pool;
 mod round_trip;
 mod transport;
 mod upload;

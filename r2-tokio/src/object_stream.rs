@@ -10,7 +10,6 @@ use http_body::Body;
 use r2_proto::error::{NetworkError, R2Error};
 use r2_proto::model::{BodyCheck, ObjectMetadata};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Sleep;
 
 use crate::body::ResponseBody;
@@ -33,7 +32,6 @@ pub struct ObjectStream {
     idle: Pin<Box<Sleep>>,
     timeout: Duration,
     span: tracing::Span,
-    _permit: OwnedSemaphorePermit,
 }
 
 impl ObjectStream {
@@ -41,7 +39,6 @@ impl ObjectStream {
         metadata: ObjectMetadata,
         body: ResponseBody,
         check: BodyCheck,
-        permit: OwnedSemaphorePermit,
         span: tracing::Span,
         timeout: Duration,
     ) -> Self {
@@ -52,7 +49,6 @@ impl ObjectStream {
             idle: Box::pin(tokio::time::sleep(timeout)),
             timeout,
             span,
-            _permit: permit,
         }
     }
 

@@ -82,8 +82,7 @@ impl<'a> Objects<'a> {
                                 let (parts, mut body) = opened.answer.response.into_parts();
                                 if StreamedGet::streams_body(parts.status) {
                                     let response = StreamedGet::head_of(&parts);
-                                    pending =
-                                        Some((parts, body, opened.answer.permit, opened.span));
+                                    pending = Some((parts, body, opened.span));
                                     Event::Response { id, response }
                                 } else {
                                     match read_all(
@@ -110,7 +109,7 @@ impl<'a> Objects<'a> {
                         return Err(error);
                     }
                     Action::Done(Ok(metadata)) => {
-                        let Some((parts, body, permit, span)) = pending.take() else {
+                        let Some((parts, body, span)) = pending.take() else {
                             return Err(stalled());
                         };
                         let check = BodyCheck::for_response(parts.status, &parts.headers);
@@ -118,7 +117,6 @@ impl<'a> Objects<'a> {
                             metadata,
                             body,
                             check,
-                            permit,
                             span,
                             inner.transport.timeout(),
                         ));

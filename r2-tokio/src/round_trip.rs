@@ -72,7 +72,6 @@ pub(crate) async fn exchange(
     let read = read_all(&mut body, &parts.headers, transport.timeout())
         .instrument(span.clone())
         .await;
-    drop(answer.permit);
     match read {
         Ok(bytes) => {
             telemetry::bytes_moved(request, 0, bytes.len() as u64);

@@ -13,16 +13,13 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
 use r2_proto::replay::Route;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::body::{ResponseBody, read_all};
+use crate::pool::Pool;
 
 /// A request body the core built: empty, whole, or in pieces.
 #[derive(Debug)]
@@ -71,21 +68,19 @@ impl Body for OutgoingBody {
     }
 }
 
-/// A response whose body is still on the wire, holding its connection
-/// permit until the body is dropped.
+/// A response whose body may still be on the wire. Its connection slot is
+/// held until the body has been read (or dropped) and the connection is
+/// back in the pool.
 #[derive(Debug)]
 pub struct Answer {
     /// The response.
     pub response: Response<ResponseBody>,
-    /// The connection slot it occupies.
-    pub permit: OwnedSemaphorePermit,
 }
 
 /// The pooled client.
 #[derive(Debug, Clone)]
 pub struct Transport {
-    client: Client<HttpsConnector<HttpConnector>, OutgoingBody>,
-    slots: Arc<Semaphore>,
+    pool: Arc<Pool>,
     timeout: Duration,
     route: Route,
 }
@@ -118,13 +113,8 @@ impl Transport {
         } else {
             builder.https_only().enable_http1().wrap_connector(http)
         };
-        let client = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(pool_size)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build(connector);
         Ok(Self {
-            client,
-            slots: Arc::new(Semaphore::new(pool_size.max(1))),
+            pool: Arc::new(Pool::new(pool_size, connector)),
             timeout,
             route,
         })
@@ -144,66 +134,100 @@ impl Transport {
                 let pending = recorder.begin(request);
                 let started = Instant::now();
                 let whole = self.send_whole(request).await;
-                let response = whole.as_ref().map(|(response, _)| response);
-                recorder.finish(pending, response, started.elapsed());
-                whole.map(|(response, permit)| Answer {
+                recorder.finish(pending, whole.as_ref(), started.elapsed());
+                whole.map(|response| Answer {
                     response: response.map(|body| ResponseBody::Whole(Some(body))),
-                    permit,
                 })
             }
             Route::Replay(replayer) => {
-                let permit = self.permit().await?;
                 let replayed = replayer.answer(request)?;
                 if let Some(delay) = replayed.delay {
                     tokio::time::sleep(delay).await;
                 }
                 replayed.outcome.map(|response| Answer {
                     response: response.map(|body| ResponseBody::Whole(Some(body))),
-                    permit,
                 })
             }
         }
     }
 
-    async fn permit(&self) -> Result<OwnedSemaphorePermit, NetworkError> {
-        Arc::clone(&self.slots)
-            .acquire_owned()
-            .await
-            .map_err(|e| NetworkError::ConnectionFailed(e.to_string()))
-    }
-
     async fn send_live(&self, request: &Request<RequestBody>) -> Result<Answer, NetworkError> {
-        let permit = self.permit().await?;
-        let mut outgoing = Request::new(OutgoingBody::of(request.body()));
-        *outgoing.method_mut() = request.method().clone();
-        *outgoing.uri_mut() = request.uri().clone();
-        *outgoing.headers_mut() = request.headers().clone();
-        match tokio::time::timeout(self.timeout, self.client.request(outgoing)).await {
-            Ok(Ok(response)) => Ok(Answer {
-                response: response.map(ResponseBody::Wire),
-                permit,
-            }),
-            Ok(Err(error)) => Err(classify(&error)),
-            Err(_) => Err(NetworkError::Timeout(self.timeout)),
-        }
+        let slot = self.pool.slot().await?;
+        let uri = request.uri();
+        let (target, host) = origin_form(uri)?;
+        let outgoing = || {
+            let mut outgoing = Request::new(OutgoingBody::of(request.body()));
+            *outgoing.method_mut() = request.method().clone();
+            *outgoing.uri_mut() = target.clone();
+            *outgoing.headers_mut() = request.headers().clone();
+            outgoing
+                .headers_mut()
+                .insert(http::header::HOST, host.clone());
+            outgoing
+        };
+        let exchange = async {
+            if let Some(mut sender) = self.pool.take(uri) {
+                match sender.try_send_request(outgoing()).await {
+                    Ok(response) => return Ok((sender, response)),
+                    // Never sent: the kept connection had closed. A new one.
+                    Err(error) if error.message().is_some() => {}
+                    Err(error) => return Err(classify(error.error())),
+                }
+            }
+            let mut sender = self.pool.connect(uri).await?;
+            match sender.send_request(outgoing()).await {
+                Ok(response) => Ok((sender, response)),
+                Err(error) => Err(classify(&error)),
+            }
+        };
+        let (sender, response) = match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(result) => result?,
+            Err(_) => return Err(NetworkError::Timeout(self.timeout)),
+        };
+        self.pool.give_back(uri, sender, slot);
+        Ok(Answer {
+            response: response.map(ResponseBody::Wire),
+        })
     }
 
     /// Sends `request` and reads its whole answer (for the recorder).
     async fn send_whole(
         &self,
         request: &Request<RequestBody>,
-    ) -> Result<(Response<Bytes>, OwnedSemaphorePermit), NetworkError> {
+    ) -> Result<Response<Bytes>, NetworkError> {
         let answer = self.send_live(request).await?;
         let (parts, mut body) = answer.response.into_parts();
         let bytes = read_all(&mut body, &parts.headers, self.timeout).await?;
-        Ok((Response::from_parts(parts, bytes), answer.permit))
+        Ok(Response::from_parts(parts, bytes))
     }
 }
 
-/// A hyper client error as the core's transport failure. The client
-/// answers only once the response head is in, so any failure here came
-/// before a response: the connection failed (TLS failures apart).
-fn classify(error: &hyper_util::client::legacy::Error) -> NetworkError {
+/// The request line's target (the signed path and query, byte for byte)
+/// and the `Host` the core signed: the authority without a default port.
+fn origin_form(uri: &http::Uri) -> Result<(http::Uri, http::HeaderValue), NetworkError> {
+    let bad = |what: &str| NetworkError::ConnectionFailed(format!("{what} in {uri}"));
+    let host = r2_proto::sign::signed_host(uri).map_err(|_| bad("no host"))?;
+    let host = http::HeaderValue::from_str(&host).map_err(|_| bad("an unusable host"))?;
+    let target = uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .parse()
+        .map_err(|_| bad("an unusable path"))?;
+    Ok((target, host))
+}
+
+/// A hyper error while sending, as the core's transport failure. The
+/// response future resolves once the head is in, so any failure here came
+/// before a response: the connection failed.
+fn classify(error: &hyper::Error) -> NetworkError {
+    NetworkError::ConnectionFailed(error_chain(error))
+}
+
+/// A failure to connect: TLS (an untrusted certificate, no common protocol
+/// version; never retried) or the connection itself.
+pub(crate) fn connect_error(
+    error: &(dyn std::error::Error + Send + Sync + 'static),
+) -> NetworkError {
     let text = error_chain(error);
     if is_tls(error) {
         NetworkError::Tls(text)

@@ -152,6 +152,12 @@ fn host_from_authority<'a>(
     }
 }
 
+/// The `Host` the signer signs for `uri` when the request carries none:
+/// an adapter that writes its own request line sends exactly this.
+pub fn signed_host(uri: &Uri) -> Result<String, SignError> {
+    host_from_authority(uri.scheme_str(), uri.authority()).map(Cow::into_owned)
+}
+
 /// True when a host can be signed for this request.
 pub(crate) fn has_host(uri: &Uri, headers: &HeaderMap) -> bool {
     headers.contains_key(HOST) || uri.authority().is_some()

@@ -35,6 +35,7 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+pub use canonical::signed_host;
 pub use presign::{MAX_PRESIGN_EXPIRY, PresignTarget, PresignedRequest};
 
 use crate::config::REGION;
