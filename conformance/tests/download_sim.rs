@@ -315,3 +315,64 @@ fn a_range_answered_with_the_wrong_bytes_is_refused() {
         BodyPlan::Discard
     );
 }
+
+/// After a first range pinned to `"a"`, the second range is answered with
+/// `answer`: the machine must refuse its bytes (found by fuzzing: a
+/// version-less 200 was taken as the range).
+fn second_range_answered(
+    status: StatusCode,
+    answer: &[(&'static str, &str)],
+) -> Option<DownloadAction> {
+    let (now, mut download) = by_hand();
+    let first = fetch(&mut download, now);
+    let first_headers = headers(&[
+        ("content-range", "bytes 0-4/10"),
+        ("content-length", "5"),
+        ("etag", "\"a\""),
+    ]);
+    download.on_headers(now, first.id, StatusCode::PARTIAL_CONTENT, &first_headers);
+    download.handle(
+        now,
+        DownloadEvent::BodyDone {
+            id: first.id,
+            received: 5,
+        },
+    );
+    let second = fetch(&mut download, now);
+    let plan = download.on_headers(now, second.id, status, &headers(answer));
+    assert_eq!(plan, BodyPlan::Discard, "{answer:?}");
+    download.poll(now)
+}
+
+#[test]
+fn an_answer_that_does_not_show_the_pinned_version_is_refused() {
+    for (status, answer) in [
+        (
+            StatusCode::PARTIAL_CONTENT,
+            vec![("content-range", "bytes 5-9/10"), ("content-length", "5")],
+        ),
+        (StatusCode::OK, vec![("content-length", "10")]),
+    ] {
+        let failed = second_range_answered(status, &answer);
+        assert!(
+            matches!(failed, Some(DownloadAction::Failed(R2Error::Response(_)))),
+            "{answer:?}: {failed:?}"
+        );
+    }
+}
+
+#[test]
+fn an_announced_length_other_than_the_range_is_refused() {
+    let failed = second_range_answered(
+        StatusCode::PARTIAL_CONTENT,
+        &[
+            ("content-range", "bytes 5-9/10"),
+            ("content-length", "41"),
+            ("etag", "\"a\""),
+        ],
+    );
+    assert!(
+        matches!(failed, Some(DownloadAction::Failed(R2Error::Response(_)))),
+        "{failed:?}"
+    );
+}

@@ -513,11 +513,33 @@ impl Download {
             self.fail(error.into());
             return BodyPlan::Discard;
         }
+        // Once pinned, every answer must show the pinned version: one without
+        // an ETag could be any version, and its bytes are not taken.
+        if self.etag.is_some() && metadata.etag.is_none() {
+            self.set_state(index, RangeState::Waiting);
+            self.fail(response_problem(ResponseProblem::MissingHeader("etag")));
+            return BodyPlan::Discard;
+        }
         let whole_object = self.ranges.len() == 1;
         let Some(range) = self.ranges.get(index) else {
             return BodyPlan::Discard;
         };
         let (offset, len) = (range.offset, range.len.unwrap_or(0));
+        // The length announced must be the range's; a whole-object answer
+        // must announce it (it has no Content-Range to say what it holds).
+        let length_ok = match metadata.content_length {
+            Some(announced) => announced == len,
+            None => metadata.content_range.is_some(),
+        };
+        if !length_ok {
+            let error = response_problem(ResponseProblem::InvalidHeader {
+                header: "content-length",
+                value: format!("{:?}", metadata.content_length),
+            });
+            self.set_state(index, RangeState::Waiting);
+            self.fail(error);
+            return BodyPlan::Discard;
+        }
         // The server must send exactly the range asked for.
         let matches = match metadata.content_range {
             Some(cr) => cr.first == offset && cr.last + 1 == offset + len,
