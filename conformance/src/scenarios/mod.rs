@@ -408,6 +408,17 @@ pub(crate) fn check(condition: bool, message: impl FnOnce() -> String) -> Outcom
     if condition { Ok(()) } else { Err(message()) }
 }
 
+/// A number for each run in this process, with the process id.
+fn next_run() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 /// A bucket name for one run: adapter, server and a counter.
 fn bucket_for(adapter: &str, server: &str) -> Result<BucketName, String> {
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -450,7 +461,8 @@ pub fn run_scenarios<C: ScenarioClient>(
         Ok(pair) => pair,
         Err(error) => return vec![format!("{} on {}: setup: {error}", C::NAME, target.name)],
     };
-    let scratch = std::env::temp_dir().join(format!("{}-scratch", bucket));
+    // Runs in one bucket (recorded, replayed) may go at once: each its own.
+    let scratch = std::env::temp_dir().join(format!("{bucket}-{}-{}-scratch", C::NAME, next_run()));
     if let Err(error) = std::fs::create_dir_all(&scratch) {
         return vec![format!("scratch dir: {error}")];
     }
