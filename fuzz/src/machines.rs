@@ -423,7 +423,7 @@ pub fn download_machine(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let concurrency = usize::from(u.int_in_range(1u8..=16).unwrap_or(1));
     let part_size = u64::from(u.int_in_range(64u16..=4096).unwrap_or(1024));
-    let mut size = u64::from(u.int_in_range(0u32..=65_536).unwrap_or(0));
+    let mut size = u64::from(u.int_in_range(0u32..=16_384).unwrap_or(0));
     let honours_if_match = u.arbitrary::<bool>().unwrap_or(true);
     let in_order = u.arbitrary::<bool>().unwrap_or(false);
     let Some(core) = core(concurrency) else {
@@ -492,7 +492,7 @@ pub fn download_machine(data: &[u8]) {
         )));
         if u.int_in_range(0u8..=63).unwrap_or(0) == 63 && version == 1 {
             version = 2;
-            size = u64::from(u.int_in_range(0u32..=65_536).unwrap_or(0));
+            size = u64::from(u.int_in_range(0u32..=16_384).unwrap_or(0));
         }
         let pick = u.choose_index(fetches.len()).unwrap_or(0);
         let (id, request) = fetches.swap_remove(pick);
