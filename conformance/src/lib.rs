@@ -16,6 +16,7 @@
 //! - [`workflow`]: the short workflow of the committed cassette.
 
 pub mod adapters;
+pub mod bench;
 pub mod load;
 pub mod mismatch;
 pub mod plain_http;

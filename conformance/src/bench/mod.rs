@@ -1,0 +1,240 @@
+//! The end-to-end bench: every adapter against the in-memory [`sink`]
+//! server in another process on loopback, timing wall clock, this
+//! process's CPU and its peak resident memory per scenario.
+
+pub mod clients;
+pub mod sink;
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use r2_proto::{BucketName, Config, Credentials, ObjectKey, R2Error};
+
+pub use clients::{BenchClient, BlockingBench, SmolBench, TokioBench};
+
+/// What one scenario cost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cost {
+    /// Wall time.
+    pub wall: Duration,
+    /// User plus system CPU of this process.
+    pub cpu: Duration,
+    /// Peak resident memory during the scenario, over what was resident
+    /// when it began (the source data, for uploads from memory).
+    pub peak_over_start_mib: f64,
+    /// Peak resident memory during the scenario.
+    pub peak_mib: f64,
+}
+
+/// User plus system CPU of this process, all its threads (live and
+/// finished) included, from `/proc/self/stat` (in clock ticks of 10 ms,
+/// Linux's fixed `USER_HZ` of 100).
+fn cpu_time() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // The command name may hold spaces: fields are counted after its ')'.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // After the name: state is field 3 of stat(5), utime 14, stime 15.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+/// Resident and peak resident memory in KiB; writing `5` to `clear_refs`
+/// first resets the peak to what is resident now.
+fn memory_kib(reset_peak: bool) -> (u64, u64) {
+    if reset_peak {
+        let _ignored = std::fs::write("/proc/self/clear_refs", "5");
+    }
+    crate::load::memory_kib().unwrap_or((0, 0))
+}
+
+/// Runs `f` and measures it.
+pub fn measure<T>(f: impl FnOnce() -> T) -> (T, Cost) {
+    let (start_rss, _) = memory_kib(true);
+    let cpu = cpu_time();
+    let began = Instant::now();
+    let value = f();
+    let wall = began.elapsed();
+    let cpu = cpu_time().saturating_sub(cpu);
+    let (_, peak) = memory_kib(false);
+    let cost = Cost {
+        wall,
+        cpu,
+        peak_over_start_mib: peak.saturating_sub(start_rss) as f64 / 1024.0,
+        peak_mib: peak as f64 / 1024.0,
+    };
+    (value, cost)
+}
+
+/// One line of the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The adapter.
+    pub adapter: &'static str,
+    /// The scenario.
+    pub scenario: String,
+    /// What it cost.
+    pub cost: Cost,
+    /// Throughput in MB/s or requests/s, and further figures.
+    pub rate: String,
+}
+
+/// Sizes of one run (full, or quick for a smoke test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sizes {
+    /// The single-PUT/GET and multipart object.
+    pub object: u64,
+    /// The streamed transfer.
+    pub streamed: u64,
+    /// Small PUTs.
+    pub small_puts: usize,
+}
+
+impl Sizes {
+    /// The sizes: 1 GiB, 5 GiB, 10,000.
+    pub const FULL: Self = Self {
+        object: 1 << 30,
+        streamed: 5 << 30,
+        small_puts: 10_000,
+    };
+    /// A quick run that shows everything works.
+    pub const QUICK: Self = Self {
+        object: 64 << 20,
+        streamed: 96 << 20,
+        small_puts: 500,
+    };
+}
+
+const PART: u64 = 8 << 20;
+
+fn mb_per_s(bytes: u64, cost: &Cost) -> String {
+    format!(
+        "{:.0} MB/s",
+        bytes as f64 / 1e6 / cost.wall.as_secs_f64().max(f64::EPSILON)
+    )
+}
+
+/// Every scenario through adapter `C` against the sink at `endpoint`.
+pub fn run_adapter<C: BenchClient>(endpoint: &str, sizes: Sizes) -> Result<Vec<Row>, R2Error> {
+    let credentials = Credentials::new("AKIDBENCH", "bench-secret")?;
+    let config = Config::for_endpoint(endpoint, credentials)
+        .allow_insecure_http()
+        .timeout(Duration::from_secs(300))
+        .build()?;
+    let client = C::connect(config, 64)?;
+    let bucket = BucketName::new("bench")?;
+    let key = |name: &str| ObjectKey::new(format!("{}/{name}", C::NAME));
+    let mut rows = Vec::new();
+    let mut row = |scenario: String, cost: Cost, rate: String| {
+        rows.push(Row {
+            adapter: C::NAME,
+            scenario,
+            cost,
+            rate,
+        });
+    };
+    let object = Bytes::from(vec![0x5au8; usize::try_from(sizes.object).unwrap_or(0)]);
+    let gib = sizes.object as f64 / f64::from(1u32 << 30);
+
+    let single = key("single")?;
+    let (put, cost) = measure(|| client.put(&bucket, &single, object.clone()));
+    put?;
+    row(
+        format!("PUT {gib} GiB from memory"),
+        cost,
+        mb_per_s(sizes.object, &cost),
+    );
+    let (got, cost) = measure(|| client.get_to_sink(&bucket, &single));
+    let got = got?;
+    row(
+        format!("GET {gib} GiB to a sink"),
+        cost,
+        mb_per_s(got, &cost),
+    );
+
+    for concurrency in [4, 16] {
+        let multi = key(&format!("multi-{concurrency}"))?;
+        let (up, cost) =
+            measure(|| client.upload(&bucket, &multi, object.clone(), PART, concurrency));
+        up?;
+        row(
+            format!("upload {gib} GiB, 8 MiB parts, {concurrency} at once"),
+            cost,
+            mb_per_s(sizes.object, &cost),
+        );
+        let (down, cost) = measure(|| client.download_to_sink(&bucket, &multi, PART, concurrency));
+        let down = down?;
+        row(
+            format!("download {gib} GiB, 8 MiB ranges, {concurrency} at once"),
+            cost,
+            mb_per_s(down, &cost),
+        );
+    }
+    drop(object);
+
+    let (latencies, cost) = measure(|| client.small_puts(&bucket, sizes.small_puts, 32, 1024));
+    let mut latencies = latencies?;
+    latencies.sort_unstable();
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    let count = latencies.len().max(1);
+    row(
+        format!("{} PUTs of 1 KiB, 32 in flight", sizes.small_puts),
+        cost,
+        format!(
+            "{:.0} req/s, {:.1} µs CPU/req, p50 {:.0} µs, p99 {:.0} µs",
+            count as f64 / cost.wall.as_secs_f64().max(f64::EPSILON),
+            cost.cpu.as_secs_f64() * 1e6 / count as f64,
+            at(0.5).as_secs_f64() * 1e6,
+            at(0.99).as_secs_f64() * 1e6
+        ),
+    );
+
+    let streamed = key("streamed")?;
+    let gib = sizes.streamed as f64 / f64::from(1u32 << 30);
+    let (up, cost) = measure(|| client.upload_stream(&bucket, &streamed, sizes.streamed, PART, 4));
+    up?;
+    row(
+        format!("upload {gib} GiB stream, 8 MiB parts, 4 at once"),
+        cost,
+        mb_per_s(sizes.streamed, &cost),
+    );
+    let (down, cost) = measure(|| client.download_to_sink(&bucket, &streamed, PART, 4));
+    let down = down?;
+    row(
+        format!("download {gib} GiB to a writer, 8 MiB ranges, 4 at once"),
+        cost,
+        mb_per_s(down, &cost),
+    );
+    Ok(rows)
+}
+
+/// The rows as one Markdown table.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| adapter | scenario | wall | rate | client CPU | peak RSS over start |\n|---|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "| {} | {} | {:.3} s | {} | {:.3} s | {:.1} MiB |\n",
+            row.adapter,
+            row.scenario,
+            row.cost.wall.as_secs_f64(),
+            row.rate,
+            row.cost.cpu.as_secs_f64(),
+            row.cost.peak_over_start_mib
+        ));
+    }
+    out
+}

@@ -1,0 +1,60 @@
+//! The end-to-end bench: `cargo run --release -p conformance --bin bench
+//! [-- --quick] [-- ADAPTER...]`. Starts the in-memory sink server as a
+//! child process (this binary again, with `serve-sink`), runs every
+//! scenario through each adapter (`r2-tokio`, `r2-blocking`, `r2-smol`, or
+//! those named) and prints one Markdown table.
+#![allow(clippy::print_stdout)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use conformance::bench::{
+    BlockingBench, Row, Sizes, SmolBench, TokioBench, run_adapter, sink, table,
+};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("serve-sink") {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        println!("{}", listener.local_addr()?);
+        sink::serve(listener)?;
+        return Ok(());
+    }
+    let sizes = if args.iter().any(|a| a == "--quick") {
+        Sizes::QUICK
+    } else {
+        Sizes::FULL
+    };
+    let wanted: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| a.starts_with("r2-"))
+        .collect();
+    let mut server = Command::new(std::env::current_exe()?)
+        .arg("serve-sink")
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut address = String::new();
+    if let Some(out) = server.stdout.take() {
+        BufReader::new(out).read_line(&mut address)?;
+    }
+    let endpoint = format!("http://{}", address.trim());
+    let run = |name: &str| wanted.is_empty() || wanted.contains(&name);
+    let mut rows: Vec<Row> = Vec::new();
+    let result = (|| -> Result<(), r2_proto::R2Error> {
+        if run("r2-tokio") {
+            rows.extend(run_adapter::<TokioBench>(&endpoint, sizes)?);
+        }
+        if run("r2-blocking") {
+            rows.extend(run_adapter::<BlockingBench>(&endpoint, sizes)?);
+        }
+        if run("r2-smol") {
+            rows.extend(run_adapter::<SmolBench>(&endpoint, sizes)?);
+        }
+        Ok(())
+    })();
+    let _killed = server.kill();
+    println!("{}", table(&rows));
+    result?;
+    Ok(())
+}
