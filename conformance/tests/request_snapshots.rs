@@ -336,3 +336,27 @@ fn posts_are_not_presigned() {
         "CreateMultipartUpload cannot be presigned: R2 presigns GET, HEAD, PUT and DELETE requests only"
     );
 }
+
+/// The integrity defaults: a PutObject carries the CRC32 of its body (as
+/// Python's `zlib.crc32(b"hello, world")` gives it, `/6tyOg==`) and a
+/// whole-object GET asks for the checksum; presigned URLs carry neither,
+/// and `no_integrity` turns the CRC32 off.
+#[test]
+fn integrity_defaults_and_their_absence_from_presigned_urls() {
+    let put = PutObject::new(bucket(), key("k"), "hello, world");
+    let sent = signed(&put);
+    assert!(sent.contains("x-amz-checksum-crc32: /6tyOg==\n"), "{sent}");
+    assert!(sent.contains("x-amz-checksum-crc32;"), "signed too: {sent}");
+    let url = presigned(&put, 60);
+    assert!(!url.contains("checksum"), "{url}");
+    assert!(!signed(&put.clone().no_integrity()).contains("checksum"));
+
+    let get = GetObject::new(bucket(), key("k"));
+    assert!(signed(&get).contains("x-amz-checksum-mode: ENABLED\n"));
+    assert!(!presigned(&get, 60).contains("checksum"));
+    let ranged = GetObject::new(bucket(), key("k")).range(ByteRange::inclusive(0, 9).unwrap());
+    assert!(
+        !signed(&ranged).contains("checksum"),
+        "a range has no object checksum"
+    );
+}

@@ -4,8 +4,13 @@ use bytes::Bytes;
 use http::header::RANGE;
 use http::{HeaderMap, Method, Response, StatusCode};
 
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
 use super::builder::RequestBuilder;
 use super::document::check_status;
+use super::header_names::X_AMZ_CHECKSUM_MODE;
 use super::preconditions::{Preconditions, precondition_setters};
 use super::{Operation, OperationName, PreparedRequest};
 use crate::config::Endpoint;
@@ -13,6 +18,7 @@ use crate::error::{ErrorContext, R2Error, error_from_response};
 use crate::model::{BodyCheck, ByteRange, ObjectMetadata};
 use crate::names::{BucketName, ObjectKey};
 use crate::response_headers::ResponseHeaders;
+use crate::sign::{PresignedRequest, Signer};
 
 /// Reads an object.
 ///
@@ -57,6 +63,26 @@ pub struct GetObjectOutput {
 }
 
 impl GetObject {
+    /// The request. A whole-object GET asks for the object's checksum
+    /// (`x-amz-checksum-mode: ENABLED`), which [`BodyCheck`] verifies
+    /// instead of the far slower MD5; a presigned URL does not (its holder
+    /// would have to send the header).
+    fn build(&self, endpoint: &Endpoint, presigning: bool) -> Result<PreparedRequest, R2Error> {
+        let mut builder = RequestBuilder::object(Self::NAME, Method::GET, &self.bucket, &self.key);
+        if let Some(number) = self.part_number {
+            builder.part_number(number)?;
+        }
+        for (name, value) in &self.overrides {
+            builder.query(name, value);
+        }
+        builder.header_opt(RANGE, self.range.map(|r| r.to_string()).as_deref())?;
+        if !presigning && self.range.is_none() && self.part_number.is_none() {
+            builder.header(X_AMZ_CHECKSUM_MODE, "ENABLED")?;
+        }
+        self.preconditions.write(&mut builder)?;
+        builder.build(endpoint)
+    }
+
     /// Reads `key` from `bucket`.
     pub fn new(bucket: BucketName, key: ObjectKey) -> Self {
         Self {
@@ -162,16 +188,19 @@ impl Operation for GetObject {
     const NAME: OperationName = OperationName::GetObject;
 
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
-        let mut builder = RequestBuilder::object(Self::NAME, Method::GET, &self.bucket, &self.key);
-        if let Some(number) = self.part_number {
-            builder.part_number(number)?;
-        }
-        for (name, value) in &self.overrides {
-            builder.query(name, value);
-        }
-        builder.header_opt(RANGE, self.range.map(|r| r.to_string()).as_deref())?;
-        self.preconditions.write(&mut builder)?;
-        builder.build(endpoint)
+        self.build(endpoint, false)
+    }
+
+    fn presign(
+        &self,
+        endpoint: &Endpoint,
+        signer: &Signer,
+        expires_in: Duration,
+        now: OffsetDateTime,
+    ) -> Result<PresignedRequest, R2Error> {
+        Ok(self
+            .build(endpoint, true)?
+            .presign(signer, expires_in, now)?)
     }
 
     /// Reads a response whose whole body is in hand, checking its length

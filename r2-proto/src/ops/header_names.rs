@@ -9,6 +9,8 @@ pub(crate) const X_AMZ_CHECKSUM_ALGORITHM: HeaderName =
     HeaderName::from_static("x-amz-checksum-algorithm");
 /// `x-amz-checksum-type`.
 pub(crate) const X_AMZ_CHECKSUM_TYPE: HeaderName = HeaderName::from_static("x-amz-checksum-type");
+/// `x-amz-checksum-mode`: `ENABLED` asks a GET for the object's checksum.
+pub(crate) const X_AMZ_CHECKSUM_MODE: HeaderName = HeaderName::from_static("x-amz-checksum-mode");
 /// `x-amz-checksum-crc32`.
 pub(crate) const X_AMZ_CHECKSUM_CRC32: HeaderName = HeaderName::from_static("x-amz-checksum-crc32");
 /// `x-amz-checksum-crc32c`.

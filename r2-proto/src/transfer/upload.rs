@@ -38,11 +38,12 @@ pub enum UploadSource {
     Stream,
 }
 
-/// The integrity header each part carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The integrity header each part carries. The default is a composite
+/// CRC32: the server refuses a part altered on the way, for about 16 ms of
+/// CPU per GiB (Content-MD5 costs about 1.5 s, SHA-256 about 0.5 s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartIntegrity {
     /// None: TLS protects the bytes in transit.
-    #[default]
     None,
     /// `Content-MD5`, computed by the machine: the server refuses a part
     /// whose bytes changed on the way (and its ETag is then that MD5).
@@ -51,6 +52,12 @@ pub enum PartIntegrity {
     /// checksum at creation and echoed per part in Complete, as R2 requires.
     /// CRC32, CRC32C, SHA-1 or SHA-256 (R2 takes no composite CRC64NVME).
     Checksum(ChecksumAlgorithm),
+}
+
+impl Default for PartIntegrity {
+    fn default() -> Self {
+        Self::Checksum(ChecksumAlgorithm::Crc32)
+    }
 }
 
 impl PartIntegrity {
@@ -106,7 +113,7 @@ impl UploadOptions {
             multipart_threshold: config.multipart_threshold(),
             keep_on_failure: false,
             verify_resumed_parts: true,
-            part_integrity: PartIntegrity::None,
+            part_integrity: PartIntegrity::default(),
             attributes: ObjectAttributes::default(),
         }
     }
@@ -856,9 +863,10 @@ impl Upload {
         let (integrity, _) = self.options.part_integrity.header(&chunks);
         let mut put = PutObject::from_chunks(self.bucket.clone(), self.key.clone(), chunks)
             .attributes(self.options.attributes.clone());
-        if let Some(integrity) = integrity {
-            put = put.integrity(integrity);
-        }
+        put = match integrity {
+            Some(integrity) => put.integrity(integrity),
+            None => put.no_integrity(),
+        };
         match Exchange::new(self.core.clone(), put) {
             Ok(exchange) => {
                 self.progress.sent = exchange.operation().body().content_length();
