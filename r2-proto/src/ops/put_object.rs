@@ -125,7 +125,7 @@ impl PutObject {
     /// The request, with the default CRC32 computed or (presigning) left out.
     fn build(&self, endpoint: &Endpoint, presigning: bool) -> Result<PreparedRequest, R2Error> {
         let integrity = match &self.integrity {
-            IntegrityChoice::Chosen(integrity) => Some(integrity.clone()),
+            IntegrityChoice::Chosen(integrity) => Some(*integrity),
             IntegrityChoice::Off => None,
             IntegrityChoice::Crc32ByDefault if presigning => None,
             IntegrityChoice::Crc32ByDefault => match &self.body {
