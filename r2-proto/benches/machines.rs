@@ -14,8 +14,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use r2_proto::exchange::Event;
 use r2_proto::transfer::{
-    BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, Upload, UploadAction,
-    UploadEvent, UploadOptions, UploadSource,
+    BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, PartIntegrity, Upload,
+    UploadAction, UploadEvent, UploadOptions, UploadSource,
 };
 use r2_proto::{BucketName, ClientCore, Config, Credentials, Now, ObjectKey};
 use time::macros::datetime;
@@ -41,6 +41,9 @@ fn upload(core: &Arc<ClientCore>, parts: u64, part: &Bytes) -> u32 {
     let options = UploadOptions {
         part_size: PART,
         concurrency: 16,
+        // The machine's own work: no per-part checksum (that is the
+        // integrity bench's subject).
+        part_integrity: PartIntegrity::None,
         ..UploadOptions::from_config(core.config())
     };
     let bucket = BucketName::new("bucket").unwrap();
@@ -140,6 +143,86 @@ fn download(core: &Arc<ClientCore>, ranges: u64) -> u64 {
     }
 }
 
+/// A 10,000-part upload, one part at a time, kept mid-way: each
+/// [`step`](Stepper::step) answers the part in flight, hands the machine the
+/// next part's bytes and takes its next request (event in, action out).
+struct Stepper {
+    upload: Upload,
+    in_flight: Option<r2_proto::RequestId>,
+    now: Now,
+    part: Bytes,
+}
+
+impl Stepper {
+    fn new(core: &Arc<ClientCore>, part: &Bytes) -> Self {
+        let now = Now::new(Instant::now(), datetime!(2024-05-01 12:00 UTC));
+        let options = UploadOptions {
+            part_size: PART,
+            concurrency: 1,
+            part_integrity: PartIntegrity::None,
+            ..UploadOptions::from_config(core.config())
+        };
+        let upload = Upload::new(
+            core.clone(),
+            BucketName::new("bucket").unwrap(),
+            ObjectKey::new("big").unwrap(),
+            UploadSource::Sized(10_000 * PART),
+            options,
+        )
+        .unwrap();
+        let mut stepper = Self {
+            upload,
+            in_flight: None,
+            now,
+            part: part.clone(),
+        };
+        stepper.drive(Some(xml(
+            "<InitiateMultipartUploadResult><UploadId>u</UploadId></InitiateMultipartUploadResult>",
+        )));
+        stepper
+    }
+
+    /// Polls until the next part request goes out; `create` answers the Create.
+    fn drive(&mut self, mut create: Option<Response<Bytes>>) -> bool {
+        loop {
+            match self.upload.poll(self.now) {
+                Some(UploadAction::ReadPart { part, .. }) => {
+                    let data = self.part.clone();
+                    self.upload
+                        .handle(self.now, UploadEvent::PartRead { part, data });
+                }
+                Some(UploadAction::Send { id, request }) => {
+                    if request.uri().query() == Some("uploads") {
+                        let response = create.take().unwrap();
+                        self.upload
+                            .handle(self.now, Event::Response { id, response }.into());
+                    } else {
+                        self.in_flight = Some(id);
+                        return true;
+                    }
+                }
+                Some(UploadAction::Note(_)) => {}
+                _ => return false,
+            }
+        }
+    }
+
+    /// One step; false when the parts ran out.
+    fn step(&mut self) -> bool {
+        let Some(id) = self.in_flight.take() else {
+            return false;
+        };
+        let mut response = Response::new(Bytes::new());
+        response.headers_mut().insert(
+            "etag",
+            HeaderValue::from_static("\"5d41402abc4b2a76b9719d911017c592\""),
+        );
+        self.upload
+            .handle(self.now, Event::Response { id, response }.into());
+        self.drive(None)
+    }
+}
+
 fn machines(c: &mut Criterion) {
     let core = core();
     let part = Bytes::from(vec![0u8; PART as usize]);
@@ -153,6 +236,25 @@ fn machines(c: &mut Criterion) {
             b.iter(|| black_box(upload(&core, parts, &part)))
         });
     }
+    group.throughput(Throughput::Elements(1));
+    group.bench_function(
+        "one upload step (part answered, next part read and sent)",
+        |b| {
+            b.iter_custom(|iterations| {
+                let mut stepper = Stepper::new(&core, &part);
+                let mut spent = Duration::ZERO;
+                for _ in 0..iterations {
+                    let started = Instant::now();
+                    let stepped = stepper.step();
+                    spent += started.elapsed();
+                    if !stepped {
+                        stepper = Stepper::new(&core, &part);
+                    }
+                }
+                spent
+            })
+        },
+    );
     group.throughput(Throughput::Elements(10_000));
     group.bench_function("download 10000 ranges", |b| {
         b.iter(|| black_box(download(&core, 10_000)))

@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use r2_proto::ops::{ListObjectsV2, ListParts, Operation};
+use r2_proto::ops::{DeleteObjects, ListObjectsV2, ListParts, Operation};
 use r2_proto::{BucketName, ObjectKey};
 
 /// A realistic R2/S3 listing page: 1000 `Contents` (key, date, quoted ETag
@@ -150,6 +150,22 @@ fn parsing(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(parts.body().len() as u64));
     group.bench_function("list_parts_1000_parts", |b| {
         b.iter(|| list_parts.parse(black_box(&parts)).unwrap())
+    });
+
+    // The other direction: a 1000-key DeleteObjects built and serialized
+    // (XML escaping, Content-MD5 of the body).
+    let keys: Vec<ObjectKey> = (0..1000)
+        .map(|i| ObjectKey::new(format!("photos/2024/trip & <friends> {i:04}.jpg")).unwrap())
+        .collect();
+    let endpoint = r2_proto::Endpoint::parse("https://example.test").unwrap();
+    let bucket = BucketName::new("photo-archive").unwrap();
+    group.throughput(Throughput::Elements(1000));
+    group.bench_function("delete_objects_1000_keys_built", |b| {
+        b.iter(|| {
+            DeleteObjects::new(bucket.clone(), black_box(keys.clone()))
+                .to_request(&endpoint)
+                .unwrap()
+        })
     });
     group.finish();
     println!("listing body: {} bytes", listing.body().len());
