@@ -153,8 +153,11 @@ fn read_body(reader: &mut BufReader<TcpStream>, length: u64, keep: bool) -> io::
         let most: u64 = if keep { 8 << 20 } else { 1 << 20 };
         let want = usize::try_from(left.min(most)).unwrap_or(1 << 20);
         if keep {
-            let mut piece = vec![0u8; want];
-            reader.read_exact(&mut piece)?;
+            let mut piece = Vec::with_capacity(want);
+            let read = (&mut *reader).take(want as u64).read_to_end(&mut piece)?;
+            if read < want {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
             pieces.push(Bytes::from(piece));
         } else {
             reader.read_exact(scratch.get_mut(..want).unwrap_or_default())?;
@@ -182,8 +185,9 @@ fn respond(
         head.push_str(&format!("content-length: {}\r\n", body.len()));
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body)
+    let mut response = head.into_bytes();
+    response.extend_from_slice(body);
+    stream.write_all(&response)
 }
 
 fn connection_loop(stream: TcpStream, store: &Mutex<Store>, counter: &AtomicU64) -> io::Result<()> {
