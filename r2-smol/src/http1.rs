@@ -20,10 +20,15 @@ use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestRe
 use crate::connection::{Connection, Origin};
 use crate::pool::Pool;
 
-/// Room for the request head (S3 headers are a few KiB; metadata at most 8 KiB).
-const HEAD_BUFFER: usize = 64 << 10;
-/// Bytes read from the socket at a time.
-const READ_BUFFER: usize = 256 << 10;
+/// Room for the request head (S3 headers are a few KiB; metadata at most
+/// 8 KiB); a larger head is written in several pieces.
+const HEAD_BUFFER: usize = 16 << 10;
+/// Bytes read from the socket at a time for the response head and small bodies.
+const READ_BUFFER: usize = 32 << 10;
+/// Bytes read at a time for bodies over 1 MiB.
+const LARGE_READ_BUFFER: usize = 256 << 10;
+/// The most a response head may take.
+const MAX_HEAD: usize = 256 << 10;
 
 /// A failed exchange, and whether it failed before any byte of a response
 /// arrived (so a reused keep-alive connection may simply have gone stale).
@@ -113,12 +118,15 @@ pub(crate) async fn round_trip(
     let mut buffer = vec![0u8; READ_BUFFER];
     let mut end = 0;
     let (used, head) = loop {
-        let room = buffer.get_mut(end..).unwrap_or_default();
-        if room.is_empty() {
-            return Err(Failure::late(NetworkError::StreamInterrupted(
-                "the response head is larger than 256 KiB".into(),
-            )));
+        if end == buffer.len() {
+            if buffer.len() >= MAX_HEAD {
+                return Err(Failure::late(NetworkError::StreamInterrupted(
+                    "the response head is larger than 256 KiB".into(),
+                )));
+            }
+            buffer.resize(buffer.len() * 2, 0);
         }
+        let room = buffer.get_mut(end..).unwrap_or_default();
         let n = connection.read(room).await.map_err(|e| Failure {
             error: NetworkError::ConnectionFailed(e.to_string()),
             before_response: end == 0,
@@ -146,6 +154,11 @@ pub(crate) async fn round_trip(
     match call.proceed() {
         Some(RecvResponseResult::RecvBody(receiving)) => {
             let close_delimited = matches!(receiving.body_mode(), BodyMode::CloseDelimited);
+            if !matches!(receiving.body_mode(), BodyMode::LengthDelimited(n) if n <= 1 << 20)
+                && buffer.len() < LARGE_READ_BUFFER
+            {
+                buffer.resize(LARGE_READ_BUFFER, 0);
+            }
             Ok(Sent {
                 head,
                 body: Some(WireBody {

@@ -21,8 +21,8 @@ pub trait BenchClient: Sized {
 
     /// A client for `config` with `pool` connections.
     fn connect(config: Config, pool: usize) -> Result<Self, R2Error>;
-    /// One PutObject of `data`.
-    fn put(&self, bucket: &BucketName, key: &ObjectKey, data: Bytes) -> Result<(), R2Error>;
+    /// One PutObject.
+    fn put(&self, put: PutObject) -> Result<(), R2Error>;
     /// A streamed GetObject whose bytes are counted and dropped.
     fn get_to_sink(&self, bucket: &BucketName, key: &ObjectKey) -> Result<u64, R2Error>;
     /// The upload helper from memory, multipart in `part`-byte parts.
@@ -158,8 +158,7 @@ impl BenchClient for TokioBench {
         Ok(Self { runtime, client })
     }
 
-    fn put(&self, bucket: &BucketName, key: &ObjectKey, data: Bytes) -> Result<(), R2Error> {
-        let put = PutObject::new(bucket.clone(), key.clone(), data);
+    fn put(&self, put: PutObject) -> Result<(), R2Error> {
         self.runtime
             .block_on(self.client.objects().put(put))
             .map(drop)
@@ -267,8 +266,7 @@ impl BenchClient for SmolBench {
         })
     }
 
-    fn put(&self, bucket: &BucketName, key: &ObjectKey, data: Bytes) -> Result<(), R2Error> {
-        let put = PutObject::new(bucket.clone(), key.clone(), data);
+    fn put(&self, put: PutObject) -> Result<(), R2Error> {
         smol::block_on(self.client.objects().put(put)).map(drop)
     }
 
@@ -374,8 +372,7 @@ impl BenchClient for BlockingBench {
         })
     }
 
-    fn put(&self, bucket: &BucketName, key: &ObjectKey, data: Bytes) -> Result<(), R2Error> {
-        let put = PutObject::new(bucket.clone(), key.clone(), data);
+    fn put(&self, put: PutObject) -> Result<(), R2Error> {
         self.client.objects().put(put).map(drop)
     }
 

@@ -8,7 +8,9 @@ pub mod sink;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use r2_proto::{BucketName, Config, Credentials, ObjectKey, R2Error};
+use r2_proto::model::{Checksum, Integrity};
+use r2_proto::ops::PutObject;
+use r2_proto::{BucketName, Config, Credentials, ObjectKey, PayloadHash, R2Error};
 
 pub use clients::{BenchClient, BlockingBench, SmolBench, TokioBench};
 
@@ -95,6 +97,8 @@ pub struct Sizes {
     pub streamed: u64,
     /// Small PUTs.
     pub small_puts: usize,
+    /// Only the small PUTs (for profiling them).
+    pub only_small: bool,
 }
 
 impl Sizes {
@@ -103,12 +107,14 @@ impl Sizes {
         object: 1 << 30,
         streamed: 5 << 30,
         small_puts: 10_000,
+        only_small: false,
     };
     /// A quick run that shows everything works.
     pub const QUICK: Self = Self {
         object: 64 << 20,
         streamed: 96 << 20,
         small_puts: 500,
+        only_small: false,
     };
 }
 
@@ -122,7 +128,13 @@ fn mb_per_s(bytes: u64, cost: &Cost) -> String {
 }
 
 /// Every scenario through adapter `C` against the sink at `endpoint`.
-pub fn run_adapter<C: BenchClient>(endpoint: &str, sizes: Sizes) -> Result<Vec<Row>, R2Error> {
+/// With `with_modes`, also a 1 GiB PUT in each other integrity mode (the
+/// cost is the core's, the same in every adapter).
+pub fn run_adapter<C: BenchClient>(
+    endpoint: &str,
+    sizes: Sizes,
+    with_modes: bool,
+) -> Result<Vec<Row>, R2Error> {
     let credentials = Credentials::new("AKIDBENCH", "bench-secret")?;
     let config = Config::for_endpoint(endpoint, credentials)
         .allow_insecure_http()
@@ -130,7 +142,8 @@ pub fn run_adapter<C: BenchClient>(endpoint: &str, sizes: Sizes) -> Result<Vec<R
         .build()?;
     let client = C::connect(config, 64)?;
     let bucket = BucketName::new("bench")?;
-    let key = |name: &str| ObjectKey::new(format!("{}/{name}", C::NAME));
+    // The same keys for every adapter: the sink holds one set at a time.
+    let key = |name: &str| ObjectKey::new(name);
     let mut rows = Vec::new();
     let mut row = |scenario: String, cost: Cost, rate: String| {
         rows.push(Row {
@@ -140,14 +153,19 @@ pub fn run_adapter<C: BenchClient>(endpoint: &str, sizes: Sizes) -> Result<Vec<R
             rate,
         });
     };
+    if sizes.only_small {
+        small_puts(&client, &bucket, sizes, &mut row)?;
+        return Ok(rows);
+    }
     let object = Bytes::from(vec![0x5au8; usize::try_from(sizes.object).unwrap_or(0)]);
     let gib = sizes.object as f64 / f64::from(1u32 << 30);
 
     let single = key("single")?;
-    let (put, cost) = measure(|| client.put(&bucket, &single, object.clone()));
+    let put = PutObject::new(bucket.clone(), single.clone(), object.clone());
+    let (put, cost) = measure(|| client.put(put));
     put?;
     row(
-        format!("PUT {gib} GiB from memory"),
+        format!("PUT {gib} GiB from memory (CRC32, the default)"),
         cost,
         mb_per_s(sizes.object, &cost),
     );
@@ -158,6 +176,34 @@ pub fn run_adapter<C: BenchClient>(endpoint: &str, sizes: Sizes) -> Result<Vec<R
         cost,
         mb_per_s(got, &cost),
     );
+
+    if with_modes {
+        let modes: [(&str, fn(PutObject, &Bytes) -> PutObject); 4] = [
+            ("no integrity header", |p, _| p.no_integrity()),
+            ("CRC32C", |p, body| p.integrity(Checksum::crc32c_of(body))),
+            ("Content-MD5", |p, body| {
+                p.integrity(Integrity::content_md5_of(body))
+            }),
+            ("SHA-256 signed payload", |p, body| {
+                p.no_integrity().payload_hash(PayloadHash::of(body))
+            }),
+        ];
+        for (mode, apply) in modes {
+            let (put, cost) = measure(|| {
+                let put = apply(
+                    PutObject::new(bucket.clone(), single.clone(), object.clone()),
+                    &object,
+                );
+                client.put(put)
+            });
+            put?;
+            row(
+                format!("PUT {gib} GiB from memory ({mode})"),
+                cost,
+                mb_per_s(sizes.object, &cost),
+            );
+        }
+    }
 
     for concurrency in [4, 16] {
         let multi = key(&format!("multi-{concurrency}"))?;
@@ -179,6 +225,34 @@ pub fn run_adapter<C: BenchClient>(endpoint: &str, sizes: Sizes) -> Result<Vec<R
     }
     drop(object);
 
+    small_puts(&client, &bucket, sizes, &mut row)?;
+
+    let streamed = key("streamed")?;
+    let gib = sizes.streamed as f64 / f64::from(1u32 << 30);
+    let (up, cost) = measure(|| client.upload_stream(&bucket, &streamed, sizes.streamed, PART, 4));
+    up?;
+    row(
+        format!("upload {gib} GiB stream, 8 MiB parts, 4 at once"),
+        cost,
+        mb_per_s(sizes.streamed, &cost),
+    );
+    let (down, cost) = measure(|| client.download_to_sink(&bucket, &streamed, PART, 4));
+    let down = down?;
+    row(
+        format!("download {gib} GiB to a writer, 8 MiB ranges, 4 at once"),
+        cost,
+        mb_per_s(down, &cost),
+    );
+    Ok(rows)
+}
+
+/// `sizes.small_puts` PUTs of 1 KiB, 32 in flight, with their latencies.
+fn small_puts<C: BenchClient>(
+    client: &C,
+    bucket: &BucketName,
+    sizes: Sizes,
+    row: &mut impl FnMut(String, Cost, String),
+) -> Result<(), R2Error> {
     let (latencies, cost) = measure(|| client.small_puts(&bucket, sizes.small_puts, 32, 1024));
     let mut latencies = latencies?;
     latencies.sort_unstable();
@@ -201,23 +275,7 @@ pub fn run_adapter<C: BenchClient>(endpoint: &str, sizes: Sizes) -> Result<Vec<R
         ),
     );
 
-    let streamed = key("streamed")?;
-    let gib = sizes.streamed as f64 / f64::from(1u32 << 30);
-    let (up, cost) = measure(|| client.upload_stream(&bucket, &streamed, sizes.streamed, PART, 4));
-    up?;
-    row(
-        format!("upload {gib} GiB stream, 8 MiB parts, 4 at once"),
-        cost,
-        mb_per_s(sizes.streamed, &cost),
-    );
-    let (down, cost) = measure(|| client.download_to_sink(&bucket, &streamed, PART, 4));
-    let down = down?;
-    row(
-        format!("download {gib} GiB to a writer, 8 MiB ranges, 4 at once"),
-        cost,
-        mb_per_s(down, &cost),
-    );
-    Ok(rows)
+    Ok(())
 }
 
 /// The rows as one Markdown table.

@@ -1,5 +1,5 @@
 //! The end-to-end bench: `cargo run --release -p conformance --bin bench
-//! [-- --quick] [-- ADAPTER...]`. Starts the in-memory sink server as a
+//! [-- --quick] [-- --small-puts] [-- ADAPTER...]`. Starts the in-memory sink server as a
 //! child process (this binary again, with `serve-sink`), runs every
 //! scenario through each adapter (`r2-tokio`, `r2-blocking`, `r2-smol`, or
 //! those named) and prints one Markdown table.
@@ -20,11 +20,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sink::serve(listener)?;
         return Ok(());
     }
-    let sizes = if args.iter().any(|a| a == "--quick") {
+    let mut sizes = if args.iter().any(|a| a == "--quick") {
         Sizes::QUICK
     } else {
         Sizes::FULL
     };
+    sizes.only_small = args.iter().any(|a| a == "--small-puts");
     let wanted: Vec<&str> = args
         .iter()
         .map(String::as_str)
@@ -43,13 +44,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rows: Vec<Row> = Vec::new();
     let result = (|| -> Result<(), r2_proto::R2Error> {
         if run("r2-tokio") {
-            rows.extend(run_adapter::<TokioBench>(&endpoint, sizes)?);
+            rows.extend(run_adapter::<TokioBench>(&endpoint, sizes, true)?);
         }
         if run("r2-blocking") {
-            rows.extend(run_adapter::<BlockingBench>(&endpoint, sizes)?);
+            rows.extend(run_adapter::<BlockingBench>(&endpoint, sizes, false)?);
         }
         if run("r2-smol") {
-            rows.extend(run_adapter::<SmolBench>(&endpoint, sizes)?);
+            rows.extend(run_adapter::<SmolBench>(&endpoint, sizes, false)?);
         }
         Ok(())
     })();
