@@ -127,6 +127,9 @@ fn mb_per_s(bytes: u64, cost: &Cost) -> String {
     )
 }
 
+/// Sets one integrity mode on a PutObject of the given body.
+type ApplyMode = fn(PutObject, &Bytes) -> PutObject;
+
 /// Every scenario through adapter `C` against the sink at `endpoint`.
 /// With `with_modes`, also a 1 GiB PUT in each other integrity mode (the
 /// cost is the core's, the same in every adapter).
@@ -178,7 +181,7 @@ pub fn run_adapter<C: BenchClient>(
     );
 
     if with_modes {
-        let modes: [(&str, fn(PutObject, &Bytes) -> PutObject); 4] = [
+        let modes: [(&str, ApplyMode); 4] = [
             ("no integrity header", |p, _| p.no_integrity()),
             ("CRC32C", |p, body| p.integrity(Checksum::crc32c_of(body))),
             ("Content-MD5", |p, body| {
@@ -253,7 +256,7 @@ fn small_puts<C: BenchClient>(
     sizes: Sizes,
     row: &mut impl FnMut(String, Cost, String),
 ) -> Result<(), R2Error> {
-    let (latencies, cost) = measure(|| client.small_puts(&bucket, sizes.small_puts, 32, 1024));
+    let (latencies, cost) = measure(|| client.small_puts(bucket, sizes.small_puts, 32, 1024));
     let mut latencies = latencies?;
     latencies.sort_unstable();
     let at = |q: f64| {
