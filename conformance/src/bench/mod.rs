@@ -97,8 +97,34 @@ pub struct Sizes {
     pub streamed: u64,
     /// Small PUTs.
     pub small_puts: usize,
-    /// Only the small PUTs (for profiling them).
-    pub only_small: bool,
+    /// One group of scenarios only (for profiling it), or all of them.
+    pub only: Option<Group>,
+}
+
+/// A group of scenarios that can be run alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// The single 1 GiB PUT and GET, and the integrity modes.
+    Single,
+    /// Multipart uploads and parallel downloads from memory.
+    Multipart,
+    /// The 10,000 small PUTs.
+    Small,
+    /// The 5 GiB streamed upload and download.
+    Streamed,
+}
+
+impl Group {
+    /// The group named `name` (`single`, `multipart`, `small`, `streamed`).
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "single" => Some(Self::Single),
+            "multipart" => Some(Self::Multipart),
+            "small" => Some(Self::Small),
+            "streamed" => Some(Self::Streamed),
+            _ => None,
+        }
+    }
 }
 
 impl Sizes {
@@ -107,14 +133,14 @@ impl Sizes {
         object: 1 << 30,
         streamed: 5 << 30,
         small_puts: 10_000,
-        only_small: false,
+        only: None,
     };
     /// A quick run that shows everything works.
     pub const QUICK: Self = Self {
         object: 64 << 20,
         streamed: 96 << 20,
         small_puts: 500,
-        only_small: false,
+        only: None,
     };
 }
 
@@ -145,8 +171,6 @@ pub fn run_adapter<C: BenchClient>(
         .build()?;
     let client = C::connect(config, 64)?;
     let bucket = BucketName::new("bench")?;
-    // The same keys for every adapter: the sink holds one set at a time.
-    let key = |name: &str| ObjectKey::new(name);
     let mut rows = Vec::new();
     let mut row = |scenario: String, cost: Cost, rate: String| {
         rows.push(Row {
@@ -156,69 +180,107 @@ pub fn run_adapter<C: BenchClient>(
             rate,
         });
     };
-    if sizes.only_small {
-        small_puts(&client, &bucket, sizes, &mut row)?;
-        return Ok(rows);
+    let runs = |group: Group| sizes.only.is_none_or(|only| only == group);
+    if runs(Group::Single) || runs(Group::Multipart) {
+        let object = Bytes::from(vec![0x5au8; usize::try_from(sizes.object).unwrap_or(0)]);
+        if runs(Group::Single) {
+            single(&client, &bucket, &object, with_modes, &mut row)?;
+        }
+        if runs(Group::Multipart) {
+            multipart(&client, &bucket, &object, &mut row)?;
+        }
     }
-    let object = Bytes::from(vec![0x5au8; usize::try_from(sizes.object).unwrap_or(0)]);
-    let gib = sizes.object as f64 / f64::from(1u32 << 30);
+    if runs(Group::Small) {
+        small_puts(&client, &bucket, sizes, &mut row)?;
+    }
+    if runs(Group::Streamed) {
+        streamed(&client, &bucket, sizes.streamed, &mut row)?;
+    }
+    Ok(rows)
+}
 
-    let single = key("single")?;
+fn gib_of(bytes: u64) -> f64 {
+    bytes as f64 / f64::from(1u32 << 30)
+}
+
+/// One PUT of `object` and one GET of it; with `with_modes`, one PUT in
+/// each integrity mode besides the default.
+fn single<C: BenchClient>(
+    client: &C,
+    bucket: &BucketName,
+    object: &Bytes,
+    with_modes: bool,
+    row: &mut impl FnMut(String, Cost, String),
+) -> Result<(), R2Error> {
+    let size = object.len() as u64;
+    let gib = gib_of(size);
+    let single = ObjectKey::new("single")?;
     let put = PutObject::new(bucket.clone(), single.clone(), object.clone());
     let (put, cost) = measure(|| client.put(put));
     put?;
     row(
         format!("PUT {gib} GiB from memory (CRC32, the default)"),
         cost,
-        mb_per_s(sizes.object, &cost),
+        mb_per_s(size, &cost),
     );
-    let (got, cost) = measure(|| client.get_to_sink(&bucket, &single));
+    let (got, cost) = measure(|| client.get_to_sink(bucket, &single));
     let got = got?;
     row(
         format!("GET {gib} GiB to a sink"),
         cost,
         mb_per_s(got, &cost),
     );
-
-    if with_modes {
-        let modes: [(&str, ApplyMode); 4] = [
-            ("no integrity header", |p, _| p.no_integrity()),
-            ("CRC32C", |p, body| p.integrity(Checksum::crc32c_of(body))),
-            ("Content-MD5", |p, body| {
-                p.integrity(Integrity::content_md5_of(body))
-            }),
-            ("SHA-256 signed payload", |p, body| {
-                p.no_integrity().payload_hash(PayloadHash::of(body))
-            }),
-        ];
-        for (mode, apply) in modes {
-            let (put, cost) = measure(|| {
-                let put = apply(
-                    PutObject::new(bucket.clone(), single.clone(), object.clone()),
-                    &object,
-                );
-                client.put(put)
-            });
-            put?;
-            row(
-                format!("PUT {gib} GiB from memory ({mode})"),
-                cost,
-                mb_per_s(sizes.object, &cost),
-            );
-        }
+    if !with_modes {
+        return Ok(());
     }
+    let modes: [(&str, ApplyMode); 4] = [
+        ("no integrity header", |p, _| p.no_integrity()),
+        ("CRC32C", |p, body| p.integrity(Checksum::crc32c_of(body))),
+        ("Content-MD5", |p, body| {
+            p.integrity(Integrity::content_md5_of(body))
+        }),
+        ("SHA-256 signed payload", |p, body| {
+            p.no_integrity().payload_hash(PayloadHash::of(body))
+        }),
+    ];
+    for (mode, apply) in modes {
+        let (put, cost) = measure(|| {
+            let put = apply(
+                PutObject::new(bucket.clone(), single.clone(), object.clone()),
+                object,
+            );
+            client.put(put)
+        });
+        put?;
+        row(
+            format!("PUT {gib} GiB from memory ({mode})"),
+            cost,
+            mb_per_s(size, &cost),
+        );
+    }
+    Ok(())
+}
 
+/// The upload helper and the parallel download, 4 and 16 at once.
+fn multipart<C: BenchClient>(
+    client: &C,
+    bucket: &BucketName,
+    object: &Bytes,
+    row: &mut impl FnMut(String, Cost, String),
+) -> Result<(), R2Error> {
+    let size = object.len() as u64;
+    let gib = gib_of(size);
     for concurrency in [4, 16] {
-        let multi = key(&format!("multi-{concurrency}"))?;
+        let multi = ObjectKey::new(format!("multi-{concurrency}"))?;
         let (up, cost) =
-            measure(|| client.upload(&bucket, &multi, object.clone(), PART, concurrency));
+            measure(|| client.upload(bucket, &multi, object.clone(), PART, concurrency));
         up?;
         row(
             format!("upload {gib} GiB, 8 MiB parts, {concurrency} at once"),
             cost,
-            mb_per_s(sizes.object, &cost),
+            mb_per_s(size, &cost),
         );
-        let (down, cost) = measure(|| client.download_to_sink(&bucket, &multi, PART, concurrency));
+        let (down, cost) = measure(|| client.download_to_sink(bucket, &multi, PART, concurrency));
         let down = down?;
         row(
             format!("download {gib} GiB, 8 MiB ranges, {concurrency} at once"),
@@ -226,27 +288,33 @@ pub fn run_adapter<C: BenchClient>(
             mb_per_s(down, &cost),
         );
     }
-    drop(object);
+    Ok(())
+}
 
-    small_puts(&client, &bucket, sizes, &mut row)?;
-
-    let streamed = key("streamed")?;
-    let gib = sizes.streamed as f64 / f64::from(1u32 << 30);
-    let (up, cost) = measure(|| client.upload_stream(&bucket, &streamed, sizes.streamed, PART, 4));
+/// A streamed upload of `size` pattern bytes and a download to a writer.
+fn streamed<C: BenchClient>(
+    client: &C,
+    bucket: &BucketName,
+    size: u64,
+    row: &mut impl FnMut(String, Cost, String),
+) -> Result<(), R2Error> {
+    let streamed = ObjectKey::new("streamed")?;
+    let gib = gib_of(size);
+    let (up, cost) = measure(|| client.upload_stream(bucket, &streamed, size, PART, 4));
     up?;
     row(
         format!("upload {gib} GiB stream, 8 MiB parts, 4 at once"),
         cost,
-        mb_per_s(sizes.streamed, &cost),
+        mb_per_s(size, &cost),
     );
-    let (down, cost) = measure(|| client.download_to_sink(&bucket, &streamed, PART, 4));
+    let (down, cost) = measure(|| client.download_to_sink(bucket, &streamed, PART, 4));
     let down = down?;
     row(
         format!("download {gib} GiB to a writer, 8 MiB ranges, 4 at once"),
         cost,
         mb_per_s(down, &cost),
     );
-    Ok(rows)
+    Ok(())
 }
 
 /// `sizes.small_puts` PUTs of 1 KiB, 32 in flight, with their latencies.

@@ -148,7 +148,7 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Head>> {
 fn read_body(reader: &mut BufReader<TcpStream>, length: u64, keep: bool) -> io::Result<Data> {
     let mut left = length;
     let mut pieces = Vec::new();
-    let mut scratch = vec![0u8; 1 << 20];
+    let mut scratch = Vec::new();
     while left > 0 {
         let most: u64 = if keep { 8 << 20 } else { 1 << 20 };
         let want = usize::try_from(left.min(most)).unwrap_or(1 << 20);
@@ -160,6 +160,9 @@ fn read_body(reader: &mut BufReader<TcpStream>, length: u64, keep: bool) -> io::
             }
             pieces.push(Bytes::from(piece));
         } else {
+            if scratch.len() < want {
+                scratch.resize(want, 0);
+            }
             reader.read_exact(scratch.get_mut(..want).unwrap_or_default())?;
         }
         left -= want as u64;
@@ -383,7 +386,7 @@ fn get(writer: &mut TcpStream, head: &Head, object: &Object) -> io::Result<()> {
             }
         }
         Data::Pattern(_) => {
-            let mut buffer = vec![0u8; 1 << 20];
+            let mut buffer = vec![0u8; usize::try_from((end - start).min(1 << 20)).unwrap_or(0)];
             let mut at = start;
             while at < end {
                 let n = usize::try_from((end - at).min(buffer.len() as u64)).unwrap_or(0);

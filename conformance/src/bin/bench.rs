@@ -1,5 +1,5 @@
 //! The end-to-end bench: `cargo run --release -p conformance --bin bench
-//! [-- --quick] [-- --small-puts] [-- ADAPTER...]`. Starts the in-memory sink server as a
+//! [-- --quick] [--only single|multipart|small|streamed] [ADAPTER...]`. Starts the in-memory sink server as a
 //! child process (this binary again, with `serve-sink`), runs every
 //! scenario through each adapter (`r2-tokio`, `r2-blocking`, `r2-smol`, or
 //! those named) and prints one Markdown table.
@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use conformance::bench::{
-    BlockingBench, Row, Sizes, SmolBench, TokioBench, run_adapter, sink, table,
+    BlockingBench, Group, Row, Sizes, SmolBench, TokioBench, run_adapter, sink, table,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,7 +25,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Sizes::FULL
     };
-    sizes.only_small = args.iter().any(|a| a == "--small-puts");
+    sizes.only = args
+        .iter()
+        .skip_while(|a| *a != "--only")
+        .nth(1)
+        .map(|name| Group::named(name).ok_or(format!("no group {name}")))
+        .transpose()?;
     let wanted: Vec<&str> = args
         .iter()
         .map(String::as_str)
