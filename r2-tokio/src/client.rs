@@ -129,7 +129,11 @@ impl R2Client {
             while let Some(action) = exchange.poll(now()) {
                 match action {
                     Action::Send { id, request } => {
-                        let event = round_trip::exchange(&self.inner.transport, id, &request).await;
+                        // Boxed: the round trip's future is several KiB, and
+                        // would otherwise be copied with every `send` future.
+                        let event =
+                            Box::pin(round_trip::exchange(&self.inner.transport, id, &request))
+                                .await;
                         exchange.handle(now(), event);
                     }
                     Action::Note(note) => telemetry::note(O::NAME, &note),

@@ -208,11 +208,13 @@ fn origin_form(uri: &http::Uri) -> Result<(http::Uri, http::HeaderValue), Networ
     let bad = |what: &str| NetworkError::ConnectionFailed(format!("{what} in {uri}"));
     let host = r2_proto::sign::signed_host(uri).map_err(|_| bad("no host"))?;
     let host = http::HeaderValue::from_str(&host).map_err(|_| bad("an unusable host"))?;
-    let target = uri
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .parse()
-        .map_err(|_| bad("an unusable path"))?;
+    let mut parts = http::uri::Parts::default();
+    parts.path_and_query = Some(
+        uri.path_and_query()
+            .cloned()
+            .unwrap_or_else(|| http::uri::PathAndQuery::from_static("/")),
+    );
+    let target = http::Uri::from_parts(parts).map_err(|_| bad("an unusable path"))?;
     Ok((target, host))
 }
 
