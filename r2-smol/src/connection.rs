@@ -54,19 +54,44 @@ impl Origin {
     }
 }
 
-/// An open connection.
-pub(crate) enum Connection {
+/// An open connection, with the read buffer it keeps between requests
+/// (so that a reused connection needs no new, zeroed buffer).
+pub(crate) struct Connection {
+    stream: Stream,
+    /// Bytes read off the socket; lent to one exchange at a time.
+    pub(crate) buffer: Vec<u8>,
+}
+
+/// The byte stream under a connection.
+enum Stream {
     /// Plain TCP (loopback test servers only).
     Plain(TcpStream),
     /// TLS over TCP.
     Tls(Box<TlsStream<TcpStream>>),
 }
 
+impl Connection {
+    /// A plain TCP connection.
+    pub(crate) fn plain(tcp: TcpStream) -> Self {
+        Self {
+            stream: Stream::Plain(tcp),
+            buffer: Vec::new(),
+        }
+    }
+
+    fn tls(stream: TlsStream<TcpStream>) -> Self {
+        Self {
+            stream: Stream::Tls(Box::new(stream)),
+            buffer: Vec::new(),
+        }
+    }
+}
+
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Plain(_) => "Connection::Plain",
-            Self::Tls(_) => "Connection::Tls",
+        f.write_str(match self.stream {
+            Stream::Plain(_) => "Connection::Plain",
+            Stream::Tls(_) => "Connection::Tls",
         })
     }
 }
@@ -86,7 +111,7 @@ pub(crate) async fn connect(
         tcp.set_nodelay(true)
             .map_err(|e| NetworkError::ConnectionFailed(e.to_string()))?;
         if !origin.https {
-            return Ok(Connection::Plain(tcp));
+            return Ok(Connection::plain(tcp));
         }
         let name = ServerName::try_from(origin.host.clone())
             .map_err(|e| NetworkError::Tls(format!("{}: {e}", origin.host)))?;
@@ -94,7 +119,7 @@ pub(crate) async fn connect(
             .connect(name, tcp)
             .await
             .map_err(|e| handshake_error(&e))?;
-        Ok(Connection::Tls(Box::new(stream)))
+        Ok(Connection::tls(stream))
     })
     .await
 }
@@ -118,9 +143,9 @@ impl AsyncRead for Connection {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Self::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
-            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+        match &mut self.get_mut().stream {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
         }
     }
 }
@@ -131,23 +156,23 @@ impl AsyncWrite for Connection {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Self::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
-            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+        match &mut self.get_mut().stream {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Self::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
-            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+        match &mut self.get_mut().stream {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
         }
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Self::Plain(tcp) => Pin::new(tcp).poll_close(cx),
-            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_close(cx),
+        match &mut self.get_mut().stream {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_close(cx),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_close(cx),
         }
     }
 }

@@ -20,10 +20,9 @@ use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestRe
 use crate::connection::{Connection, Origin};
 use crate::pool::Pool;
 
-/// Room for the request head (S3 headers are a few KiB; metadata at most
-/// 8 KiB); a larger head is written in several pieces.
-const HEAD_BUFFER: usize = 16 << 10;
-/// Bytes read from the socket at a time for the response head and small bodies.
+/// The connection's buffer: it takes the request head (S3 headers are a few
+/// KiB, metadata at most 8 KiB; a larger head is written in several pieces),
+/// then the bytes read from the socket for the response head and small bodies.
 const READ_BUFFER: usize = 32 << 10;
 /// Bytes read at a time for bodies over 1 MiB.
 const LARGE_READ_BUFFER: usize = 256 << 10;
@@ -79,10 +78,13 @@ pub(crate) async fn round_trip(
     head.headers_mut().insert(http::header::HOST, host);
     let call = Call::new(head).map_err(Failure::early)?;
     let mut call = call.proceed();
-    let mut out = vec![0u8; HEAD_BUFFER];
+    let mut buffer = std::mem::take(&mut connection.buffer);
+    if buffer.len() < READ_BUFFER {
+        buffer.resize(READ_BUFFER, 0);
+    }
     loop {
-        let n = call.write(&mut out).map_err(Failure::early)?;
-        write(&mut connection, out.get(..n).unwrap_or_default()).await?;
+        let n = call.write(&mut buffer).map_err(Failure::early)?;
+        write(&mut connection, buffer.get(..n).unwrap_or_default()).await?;
         if call.can_proceed() {
             break;
         }
@@ -99,8 +101,8 @@ pub(crate) async fn round_trip(
                     .map_err(Failure::early)?;
             }
             if !sending.can_proceed() {
-                let (_, n) = sending.write(&[], &mut out).map_err(Failure::early)?;
-                write(&mut connection, out.get(..n).unwrap_or_default()).await?;
+                let (_, n) = sending.write(&[], &mut buffer).map_err(Failure::early)?;
+                write(&mut connection, buffer.get(..n).unwrap_or_default()).await?;
             }
             sending
                 .proceed()
@@ -115,7 +117,6 @@ pub(crate) async fn round_trip(
     };
     connection.flush().await.map_err(Failure::early)?;
 
-    let mut buffer = vec![0u8; READ_BUFFER];
     let mut end = 0;
     let (used, head) = loop {
         if end == buffer.len() {
@@ -153,8 +154,17 @@ pub(crate) async fn round_trip(
     };
     match call.proceed() {
         Some(RecvResponseResult::RecvBody(receiving)) => {
-            let close_delimited = matches!(receiving.body_mode(), BodyMode::CloseDelimited);
-            if !matches!(receiving.body_mode(), BodyMode::LengthDelimited(n) if n <= 1 << 20)
+            let framing = match receiving.body_mode() {
+                BodyMode::LengthDelimited(left) => Framing::Length {
+                    left,
+                    reusable: keeps_alive(&head),
+                },
+                mode => Framing::Decoded {
+                    call: Box::new(receiving),
+                    close_delimited: matches!(mode, BodyMode::CloseDelimited),
+                },
+            };
+            if !matches!(framing, Framing::Length { left, .. } if left <= 1 << 20)
                 && buffer.len() < LARGE_READ_BUFFER
             {
                 buffer.resize(LARGE_READ_BUFFER, 0);
@@ -163,11 +173,10 @@ pub(crate) async fn round_trip(
                 head,
                 body: Some(WireBody {
                     connection: Some(connection),
-                    call: Some(receiving),
+                    framing,
                     buffer,
                     start: used,
                     end,
-                    close_delimited,
                     home,
                 }),
             })
@@ -175,12 +184,41 @@ pub(crate) async fn round_trip(
         Some(RecvResponseResult::Cleanup(cleanup)) => {
             if !cleanup.must_close_connection() && used == end {
                 let (pool, origin) = home;
+                connection.buffer = kept(buffer);
                 pool.put(origin, connection, Instant::now());
             }
             Ok(Sent { head, body: None })
         }
         Some(RecvResponseResult::Redirect(_)) | None => Ok(Sent { head, body: None }),
     }
+}
+
+/// Whether the server keeps the connection open after this response, as
+/// HTTP/1.1 defines it: unless it says `Connection: close`, or it speaks
+/// HTTP/1.0 without `Connection: keep-alive`.
+fn keeps_alive(head: &Response<()>) -> bool {
+    let says = |token: &str| {
+        head.headers()
+            .get_all(http::header::CONNECTION)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    };
+    if says("close") {
+        return false;
+    }
+    head.version() != http::Version::HTTP_10 || says("keep-alive")
+}
+
+/// A buffer to keep with an idle connection: one grown for a large body
+/// goes back to the usual size.
+fn kept(mut buffer: Vec<u8>) -> Vec<u8> {
+    if buffer.len() > READ_BUFFER {
+        buffer.truncate(READ_BUFFER);
+        buffer.shrink_to_fit();
+    }
+    buffer
 }
 
 /// The pieces of a body the core holds.
@@ -199,19 +237,32 @@ async fn write(connection: &mut Connection, bytes: &[u8]) -> Result<(), Failure>
 /// A response body being read off its connection.
 pub(crate) struct WireBody {
     connection: Option<Connection>,
-    call: Option<Call<RecvBody>>,
+    framing: Framing,
     buffer: Vec<u8>,
     start: usize,
     end: usize,
-    close_delimited: bool,
     home: (Arc<Pool>, Origin),
+}
+
+/// How the body's end is known.
+enum Framing {
+    /// `Content-Length`: `left` bytes still to come, handed over as they
+    /// arrive with one copy; the connection is reused after when `reusable`.
+    Length { left: u64, reusable: bool },
+    /// Chunked, or to the connection's close: decoded by `ureq-proto`.
+    Decoded {
+        call: Box<Call<RecvBody>>,
+        close_delimited: bool,
+    },
+    /// Ended, or broken.
+    Done,
 }
 
 impl std::fmt::Debug for WireBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WireBody")
             .field("buffered", &(self.end - self.start))
-            .field("ended", &self.call.is_none())
+            .field("ended", &matches!(self.framing, Framing::Done))
             .finish_non_exhaustive()
     }
 }
@@ -223,28 +274,49 @@ impl WireBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Bytes, NetworkError>>> {
         loop {
-            let Some(call) = self.call.as_mut() else {
-                return Poll::Ready(None);
-            };
-            if self.start < self.end {
-                let input = self.buffer.get(self.start..self.end).unwrap_or_default();
-                let mut output = vec![0u8; input.len()];
-                let (used, produced) = match call.read(input, &mut output) {
-                    Ok(counts) => counts,
-                    Err(error) => return Poll::Ready(Some(Err(self.broken(error)))),
-                };
-                self.start += used;
-                if produced > 0 {
-                    output.truncate(produced);
-                    return Poll::Ready(Some(Ok(Bytes::from(output))));
+            let buffered = self.buffer.get(self.start..self.end).unwrap_or_default();
+            match &mut self.framing {
+                Framing::Done => return Poll::Ready(None),
+                Framing::Length { left: 0, .. } => {
+                    self.finish();
+                    return Poll::Ready(None);
                 }
-                if used > 0 {
-                    continue;
+                Framing::Length { left, .. } => {
+                    if !buffered.is_empty() {
+                        let take = buffered
+                            .len()
+                            .min(usize::try_from(*left).unwrap_or(usize::MAX));
+                        let chunk =
+                            Bytes::copy_from_slice(buffered.get(..take).unwrap_or_default());
+                        self.start += take;
+                        *left -= take as u64;
+                        return Poll::Ready(Some(Ok(chunk)));
+                    }
                 }
-            }
-            if call.can_proceed() && !self.close_delimited {
-                self.finish();
-                return Poll::Ready(None);
+                Framing::Decoded {
+                    call,
+                    close_delimited,
+                } => {
+                    if !buffered.is_empty() {
+                        let mut output = vec![0u8; buffered.len()];
+                        let (used, produced) = match call.read(buffered, &mut output) {
+                            Ok(counts) => counts,
+                            Err(error) => return Poll::Ready(Some(Err(self.broken(error)))),
+                        };
+                        self.start += used;
+                        if produced > 0 {
+                            output.truncate(produced);
+                            return Poll::Ready(Some(Ok(Bytes::from(output))));
+                        }
+                        if used > 0 {
+                            continue;
+                        }
+                    }
+                    if call.can_proceed() && !*close_delimited {
+                        self.finish();
+                        return Poll::Ready(None);
+                    }
+                }
             }
             if self.start == self.end {
                 self.start = 0;
@@ -260,14 +332,19 @@ impl WireBody {
             let room = self.buffer.get_mut(self.end..).unwrap_or_default();
             match Pin::new(connection).poll_read(cx, room) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(0)) if self.close_delimited => {
-                    self.call = None;
-                    self.connection = None;
-                    return Poll::Ready(None);
-                }
                 Poll::Ready(Ok(0)) => {
-                    self.call = None;
+                    let closed_at_end = matches!(
+                        self.framing,
+                        Framing::Decoded {
+                            close_delimited: true,
+                            ..
+                        }
+                    );
+                    self.framing = Framing::Done;
                     self.connection = None;
+                    if closed_at_end {
+                        return Poll::Ready(None);
+                    }
                     return Poll::Ready(Some(Err(NetworkError::StreamInterrupted(
                         "the connection closed before the body ended".into(),
                     ))));
@@ -280,20 +357,27 @@ impl WireBody {
 
     /// Ends the body: its connection goes back to the pool when reusable.
     fn finish(&mut self) {
-        let (Some(call), Some(connection)) = (self.call.take(), self.connection.take()) else {
+        let framing = std::mem::replace(&mut self.framing, Framing::Done);
+        let Some(mut connection) = self.connection.take() else {
             return;
         };
-        if let Some(RecvBodyResult::Cleanup(cleanup)) = call.proceed()
-            && !cleanup.must_close_connection()
-            && self.start == self.end
-        {
+        let reusable = match framing {
+            Framing::Length { left, reusable } => left == 0 && reusable,
+            Framing::Decoded { call, .. } => matches!(
+                (*call).proceed(),
+                Some(RecvBodyResult::Cleanup(cleanup)) if !cleanup.must_close_connection()
+            ),
+            Framing::Done => false,
+        };
+        if reusable && self.start == self.end {
             let (pool, origin) = &self.home;
+            connection.buffer = kept(std::mem::take(&mut self.buffer));
             pool.put(origin.clone(), connection, Instant::now());
         }
     }
 
     fn broken(&mut self, error: impl std::fmt::Display) -> NetworkError {
-        self.call = None;
+        self.framing = Framing::Done;
         self.connection = None;
         NetworkError::StreamInterrupted(error.to_string())
     }

@@ -72,7 +72,7 @@ mod tests {
 
     async fn connection(listener: &TcpListener) -> Connection {
         let address = listener.local_addr().unwrap();
-        Connection::Plain(TcpStream::connect(address).await.unwrap())
+        Connection::plain(TcpStream::connect(address).await.unwrap())
     }
 
     #[test]

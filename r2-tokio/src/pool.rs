@@ -2,10 +2,14 @@
 //! them at once. A request holds a slot from the moment it is sent until
 //! its connection is ready for the next one (its body read or dropped) and
 //! back among the idle ones; a new connection is opened only when no idle
-//! one is left, so there are never more connections than slots.
+//! one is left, so there are never more connections than slots. A
+//! connection on its way back (its body read, the task that shelves it not
+//! yet run) is taken as idle, so requests one after another share one
+//! connection.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use http::Uri;
@@ -13,7 +17,7 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use r2_proto::error::NetworkError;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tower_service::Service;
 
 use crate::transport::{OutgoingBody, error_chain};
@@ -22,21 +26,48 @@ use crate::transport::{OutgoingBody, error_chain};
 /// it is dropped rather than reused.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(50);
 
+/// How long a request with no idle connection waits for one on its way back
+/// before it opens another: a body that was just read leaves its connection
+/// ready within microseconds, once hyper's connection task has run.
+const RETURN_GRACE: Duration = Duration::from_millis(2);
+
 type Sender = SendRequest<OutgoingBody>;
 
 /// The pool.
 #[derive(Debug)]
 pub(crate) struct Pool {
-    idle: Mutex<HashMap<String, Vec<(Sender, Instant)>>>,
+    shelves: Mutex<Shelves>,
+    /// Woken whenever a returning connection is shelved.
+    shelved: Notify,
     slots: Arc<Semaphore>,
     connector: HttpsConnector<HttpConnector>,
+}
+
+/// The connections not carrying a request.
+#[derive(Debug, Default)]
+struct Shelves {
+    /// Ready for a request, by origin, with the time each was shelved.
+    idle: HashMap<String, Vec<(Sender, Instant)>>,
+    /// Answered, each still holding its slot until it is ready again.
+    returning: Vec<Returning>,
+    next_id: u64,
+}
+
+/// A connection whose response is in, on its way back to the shelf.
+#[derive(Debug)]
+struct Returning {
+    id: u64,
+    origin: String,
+    sender: Sender,
+    slot: OwnedSemaphorePermit,
 }
 
 impl Pool {
     /// A pool of `size` connections made by `connector`.
     pub(crate) fn new(size: usize, connector: HttpsConnector<HttpConnector>) -> Self {
         Self {
-            idle: Mutex::new(HashMap::new()),
+            shelves: Mutex::new(Shelves::default()),
+            shelved: Notify::new(),
             slots: Arc::new(Semaphore::new(size.max(1))),
             connector,
         }
@@ -50,17 +81,53 @@ impl Pool {
             .map_err(|e| NetworkError::ConnectionFailed(e.to_string()))
     }
 
-    /// An idle connection to `uri`'s origin, if a live one is kept.
+    fn shelves(&self) -> MutexGuard<'_, Shelves> {
+        self.shelves.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// An idle connection to `uri`'s origin, if a live one is kept, or one
+    /// on its way back that is ready already (its slot is freed: the
+    /// caller's own slot now covers it).
     pub(crate) fn take(&self, uri: &Uri) -> Option<Sender> {
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        let list = idle.get_mut(&origin(uri))?;
-        let now = Instant::now();
-        while let Some((sender, since)) = list.pop() {
-            if now.duration_since(since) < IDLE_TIMEOUT && sender.is_ready() {
-                return Some(sender);
+        let key = origin(uri);
+        let mut shelves = self.shelves();
+        if let Some(list) = shelves.idle.get_mut(&key) {
+            let now = Instant::now();
+            while let Some((sender, since)) = list.pop() {
+                if now.duration_since(since) < IDLE_TIMEOUT && sender.is_ready() {
+                    return Some(sender);
+                }
             }
         }
-        None
+        let at = shelves
+            .returning
+            .iter()
+            .position(|r| r.origin == key && r.sender.is_ready())?;
+        let Returning { sender, slot, .. } = shelves.returning.swap_remove(at);
+        drop(slot);
+        Some(sender)
+    }
+
+    /// [`Pool::take`], or, when none is idle but some are on their way back
+    /// to this origin, the first of them to be shelved within
+    /// [`RETURN_GRACE`].
+    pub(crate) async fn take_or_await(&self, uri: &Uri) -> Option<Sender> {
+        let deadline = tokio::time::Instant::now() + RETURN_GRACE;
+        let key = origin(uri);
+        loop {
+            let shelved = self.shelved.notified();
+            tokio::pin!(shelved);
+            shelved.as_mut().enable();
+            if let Some(sender) = self.take(uri) {
+                return Some(sender);
+            }
+            if !self.shelves().returning.iter().any(|r| r.origin == key) {
+                return None;
+            }
+            if tokio::time::timeout_at(deadline, shelved).await.is_err() {
+                return self.take(uri);
+            }
+        }
     }
 
     /// Opens a connection to `uri`'s origin (TLS for https) and starts
@@ -81,22 +148,51 @@ impl Pool {
     }
 
     /// Puts `sender` back once it can take another request, then frees
-    /// `slot`; a connection that closes instead is dropped.
+    /// `slot`; a connection that closes instead is dropped. Until then it
+    /// waits among the returning ones, where [`Pool::take`] may take it.
     pub(crate) fn give_back(
         self: &Arc<Self>,
         uri: &Uri,
-        mut sender: Sender,
+        sender: Sender,
         slot: OwnedSemaphorePermit,
     ) {
+        let id = {
+            let mut shelves = self.shelves();
+            let id = shelves.next_id;
+            shelves.next_id += 1;
+            shelves.returning.push(Returning {
+                id,
+                origin: origin(uri),
+                sender,
+                slot,
+            });
+            id
+        };
         let pool = Arc::clone(self);
-        let key = origin(uri);
-        tokio::spawn(async move {
-            if sender.ready().await.is_ok() {
-                let mut idle = pool.idle.lock().unwrap_or_else(PoisonError::into_inner);
-                idle.entry(key).or_default().push((sender, Instant::now()));
+        tokio::spawn(std::future::poll_fn(move |cx| {
+            let mut shelves = pool.shelves();
+            let Some(at) = shelves.returning.iter().position(|r| r.id == id) else {
+                return Poll::Ready(());
+            };
+            let ready = match shelves.returning.get_mut(at) {
+                Some(returning) => match returning.sender.poll_ready(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(result) => result.is_ok(),
+                },
+                None => false,
+            };
+            let Returning { origin, sender, .. } = shelves.returning.swap_remove(at);
+            if ready {
+                shelves
+                    .idle
+                    .entry(origin)
+                    .or_default()
+                    .push((sender, Instant::now()));
             }
-            drop(slot);
-        });
+            drop(shelves);
+            pool.shelved.notify_waiters();
+            Poll::Ready(())
+        }));
     }
 }
 

@@ -166,7 +166,7 @@ impl Transport {
             outgoing
         };
         let exchange = async {
-            if let Some(mut sender) = self.pool.take(uri) {
+            if let Some(mut sender) = self.pool.take_or_await(uri).await {
                 match sender.try_send_request(outgoing()).await {
                     Ok(response) => return Ok((sender, response)),
                     // Never sent: the kept connection had closed. A new one.
