@@ -64,7 +64,12 @@ pub(crate) fn read_all(
 ) -> Result<Bytes, NetworkError> {
     let mut reader = body.into_reader();
     let mut all = BytesMut::new();
-    let mut buffer = vec![0u8; 64 << 10];
+    // A buffer no larger than the body (every byte of it is zeroed first).
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let mut buffer = vec![0u8; declared.map_or(64 << 10, |n| n.clamp(1, 64 << 10))];
     loop {
         match reader.read(&mut buffer) {
             Ok(0) => return Ok(all.freeze()),
