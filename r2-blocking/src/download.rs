@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use r2_proto::client_core::RequestId;
 use r2_proto::error::{NetworkError, R2Error};
 use r2_proto::ops::OperationName;
@@ -109,6 +109,7 @@ impl<'a> DownloadRequest<'a> {
                     writer,
                     written: 0,
                     ready: BTreeMap::new(),
+                    spare: Vec::new(),
                 };
                 let options = DownloadOptions {
                     in_order: true,
@@ -128,7 +129,25 @@ enum Sink {
         writer: Box<dyn Write + Send>,
         written: u64,
         ready: BTreeMap<u64, Vec<Bytes>>,
+        /// Buffers of ranges already written, for the next ranges.
+        spare: Vec<BytesMut>,
     },
+}
+
+/// A buffer for one range of `len` bytes kept for an ordered sink: a spare
+/// one when there is one, else a new one. Reusing them keeps memory at the
+/// window's size without fresh pages for every range (a new buffer per
+/// range cost page faults; one per chunk, allocated on the workers' own
+/// allocator arenas, kept resident memory far over the window).
+fn range_buffer(spare: &mut Vec<BytesMut>, len: u64) -> BytesMut {
+    let len = usize::try_from(len).unwrap_or(0);
+    match spare.pop() {
+        Some(mut buffer) => {
+            buffer.reserve(len);
+            buffer
+        }
+        None => BytesMut::with_capacity(len),
+    }
 }
 
 /// What a worker reports back to the loop.
@@ -190,13 +209,17 @@ fn drive(
                 match download.on_headers(now(), id, parts.status, &parts.headers) {
                     BodyPlan::Write { offset, len } => {
                         let file = file.clone();
+                        let keep = match &mut *sink {
+                            Sink::Ordered { spare, .. } => Some(range_buffer(spare, len)),
+                            Sink::File(_) => None,
+                        };
                         workers.run(move || {
                             copy_body(
                                 id,
                                 body,
-                                offset,
-                                len,
+                                (offset, len),
                                 file.as_deref().map(PathBuf::as_path),
+                                keep,
                                 timeout,
                             )
                         });
@@ -226,6 +249,7 @@ fn drive(
                     writer,
                     written,
                     ready,
+                    spare,
                 } = sink
                 {
                     while let Some(chunks) = ready.remove(written) {
@@ -234,6 +258,10 @@ fn drive(
                                 .write_all(&chunk)
                                 .map_err(|e| sink_failed(*written, &e))?;
                             *written += chunk.len() as u64;
+                            if let Ok(mut buffer) = chunk.try_into_mut() {
+                                buffer.clear();
+                                spare.push(buffer);
+                            }
                         }
                     }
                 }
@@ -242,14 +270,15 @@ fn drive(
     }
 }
 
-/// Copies one range's body: to its offset in the file, or into memory for
-/// an ordered sink. Never more than `len` bytes are kept or written.
+/// Copies one range's body (`offset`, `len`): to its offset in the file,
+/// or into `keep` for an ordered sink. Never more than `len` bytes are kept
+/// or written.
 fn copy_body(
     id: RequestId,
     body: ResponseBody,
-    offset: u64,
-    len: u64,
+    (offset, len): (u64, u64),
     file: Option<&Path>,
+    mut keep: Option<BytesMut>,
     timeout: Duration,
 ) -> Step {
     let mut handle = match file.map(|path| open_at(path, offset)).transpose() {
@@ -259,7 +288,6 @@ fn copy_body(
     let mut reader = body.into_reader();
     let mut buffer = vec![0u8; 256 << 10];
     let mut received = 0u64;
-    let mut kept = Vec::new();
     loop {
         let n = match reader.read(&mut buffer) {
             Ok(0) => break,
@@ -279,13 +307,13 @@ fn copy_body(
             .min(n);
         let chunk = buffer.get(..fits).unwrap_or_default();
         received += fits as u64;
-        match handle.as_mut() {
-            Some(file) => {
-                if let Err(error) = file.write_all(chunk) {
-                    return sink_error(id, offset, &error);
-                }
-            }
-            None => kept.push(Bytes::copy_from_slice(chunk)),
+        if let Some(file) = handle.as_mut()
+            && let Err(error) = file.write_all(chunk)
+        {
+            return sink_error(id, offset, &error);
+        }
+        if let Some(kept) = keep.as_mut() {
+            kept.extend_from_slice(chunk);
         }
     }
     if let Some(file) = handle.as_mut()
@@ -296,7 +324,12 @@ fn copy_body(
     Step::Body(
         DownloadEvent::BodyDone { id, received },
         // An ordered sink takes the bytes only of a range that arrived whole.
-        (received == len).then_some((offset, kept)),
+        (received == len).then(|| {
+            (
+                offset,
+                keep.map(|kept| vec![kept.freeze()]).unwrap_or_default(),
+            )
+        }),
     )
 }
 

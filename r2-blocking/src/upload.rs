@@ -139,13 +139,20 @@ fn drive(
     loop {
         while let Some(action) = upload.poll(now()) {
             match action {
+                // Part buffers are allocated here, on the calling thread, so
+                // that they all come from one allocator arena and a freed
+                // part's memory is reused by the next part (allocated on
+                // the workers, each thread's arena kept its own freed parts:
+                // 115 MiB resident for a 4 × 8 MiB stream upload).
                 UploadAction::ReadPart { part, offset, len } => {
                     let reader = Arc::clone(&reader);
-                    workers.run(move || reader.read_part(part, offset, len));
+                    let buffer = reader.part_buffer(len);
+                    workers.run(move || reader.read_part(part, offset, len, buffer));
                 }
                 UploadAction::ReadStream { part, max } => {
                     let reader = Arc::clone(&reader);
-                    workers.run(move || reader.read_stream(part, max));
+                    let buffer = reader.part_buffer(max);
+                    workers.run(move || reader.read_stream(part, max, buffer));
                 }
                 UploadAction::Send { id, request } => {
                     let transport = client.inner.transport.clone();
@@ -196,7 +203,19 @@ enum Source {
 }
 
 impl Source {
-    fn read_part(&self, part: u32, offset: u64, len: u64) -> UploadEvent {
+    /// The zeroed buffer a part of at most `len` bytes is read into (none
+    /// for bytes in memory, which are sliced).
+    fn part_buffer(&self, len: u64) -> BytesMut {
+        match self {
+            Self::Bytes(_) => BytesMut::new(),
+            Self::File(_) => BytesMut::zeroed(usize::try_from(len).unwrap_or(0)),
+            Self::Reader(_) => {
+                BytesMut::zeroed(usize::try_from(len).unwrap_or(usize::MAX).min(64 << 20))
+            }
+        }
+    }
+
+    fn read_part(&self, part: u32, offset: u64, len: u64, buffer: BytesMut) -> UploadEvent {
         let read = match self {
             Self::Bytes(bytes) => {
                 let start = usize::try_from(offset)
@@ -207,7 +226,7 @@ impl Source {
                     .min(bytes.len());
                 Ok(bytes.slice(start..end))
             }
-            Self::File(path) => read_file_range(path, offset, len),
+            Self::File(path) => read_file_range(path, offset, len, buffer),
             Self::Reader(_) => Err(std::io::Error::other("a stream has no offsets")),
         };
         match read {
@@ -219,7 +238,7 @@ impl Source {
         }
     }
 
-    fn read_stream(&self, part: u32, max: u64) -> UploadEvent {
+    fn read_stream(&self, part: u32, max: u64, mut buffer: BytesMut) -> UploadEvent {
         let Self::Reader(reader) = self else {
             return UploadEvent::ReadFailed {
                 part,
@@ -233,7 +252,6 @@ impl Source {
             };
         };
         let want = usize::try_from(max).unwrap_or(usize::MAX);
-        let mut buffer = BytesMut::zeroed(want.min(64 << 20));
         let mut filled = 0usize;
         loop {
             if filled >= want {
@@ -269,11 +287,16 @@ impl Source {
     }
 }
 
-fn read_file_range(path: &Path, offset: u64, len: u64) -> std::io::Result<Bytes> {
+fn read_file_range(
+    path: &Path,
+    offset: u64,
+    len: u64,
+    mut buffer: BytesMut,
+) -> std::io::Result<Bytes> {
     let mut file = std::fs::File::open(path)?;
     file.seek(SeekFrom::Start(offset))?;
     let want = usize::try_from(len).map_err(std::io::Error::other)?;
-    let mut buffer = BytesMut::zeroed(want);
+    buffer.resize(want, 0);
     file.read_exact(&mut buffer)?;
     Ok(buffer.freeze())
 }
