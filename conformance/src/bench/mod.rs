@@ -75,6 +75,34 @@ pub fn measure<T>(f: impl FnOnce() -> T) -> (T, Cost) {
     (value, cost)
 }
 
+/// Runs `f` `runs` times (at least once), stopping at the first error:
+/// every value, with the median wall time, the median CPU and the highest
+/// peak of the runs.
+pub fn measure_runs<T>(
+    runs: usize,
+    mut f: impl FnMut() -> Result<T, R2Error>,
+) -> Result<(Vec<T>, Cost), R2Error> {
+    let mut values = Vec::new();
+    let mut costs = Vec::new();
+    for _ in 0..runs.max(1) {
+        let (value, cost) = measure(&mut f);
+        values.push(value?);
+        costs.push(cost);
+    }
+    let median = |mut all: Vec<Duration>| {
+        all.sort_unstable();
+        all.get(all.len() / 2).copied().unwrap_or_default()
+    };
+    let most = |of: fn(&Cost) -> f64| costs.iter().map(of).fold(0.0, f64::max);
+    let cost = Cost {
+        wall: median(costs.iter().map(|c| c.wall).collect()),
+        cpu: median(costs.iter().map(|c| c.cpu).collect()),
+        peak_over_start_mib: most(|c| c.peak_over_start_mib),
+        peak_mib: most(|c| c.peak_mib),
+    };
+    Ok((values, cost))
+}
+
 /// One line of the table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -99,6 +127,8 @@ pub struct Sizes {
     pub small_puts: usize,
     /// One group of scenarios only (for profiling it), or all of them.
     pub only: Option<Group>,
+    /// Runs of each scenario; the table shows the medians.
+    pub runs: usize,
 }
 
 /// A group of scenarios that can be run alone.
@@ -134,6 +164,7 @@ impl Sizes {
         streamed: 5 << 30,
         small_puts: 10_000,
         only: None,
+        runs: 3,
     };
     /// A quick run that shows everything works.
     pub const QUICK: Self = Self {
@@ -141,6 +172,7 @@ impl Sizes {
         streamed: 96 << 20,
         small_puts: 500,
         only: None,
+        runs: 1,
     };
 }
 
@@ -180,21 +212,22 @@ pub fn run_adapter<C: BenchClient>(
             rate,
         });
     };
-    let runs = |group: Group| sizes.only.is_none_or(|only| only == group);
-    if runs(Group::Single) || runs(Group::Multipart) {
+    let wanted = |group: Group| sizes.only.is_none_or(|only| only == group);
+    let runs = sizes.runs;
+    if wanted(Group::Single) || wanted(Group::Multipart) {
         let object = Bytes::from(vec![0x5au8; usize::try_from(sizes.object).unwrap_or(0)]);
-        if runs(Group::Single) {
-            single(&client, &bucket, &object, with_modes, &mut row)?;
+        if wanted(Group::Single) {
+            single(&client, &bucket, &object, (with_modes, runs), &mut row)?;
         }
-        if runs(Group::Multipart) {
-            multipart(&client, &bucket, &object, &mut row)?;
+        if wanted(Group::Multipart) {
+            multipart(&client, &bucket, &object, runs, &mut row)?;
         }
     }
-    if runs(Group::Small) {
+    if wanted(Group::Small) {
         small_puts(&client, &bucket, sizes, &mut row)?;
     }
-    if runs(Group::Streamed) {
-        streamed(&client, &bucket, sizes.streamed, &mut row)?;
+    if wanted(Group::Streamed) {
+        streamed(&client, &bucket, (sizes.streamed, runs), &mut row)?;
     }
     Ok(rows)
 }
@@ -209,22 +242,26 @@ fn single<C: BenchClient>(
     client: &C,
     bucket: &BucketName,
     object: &Bytes,
-    with_modes: bool,
+    (with_modes, runs): (bool, usize),
     row: &mut impl FnMut(String, Cost, String),
 ) -> Result<(), R2Error> {
     let size = object.len() as u64;
     let gib = gib_of(size);
     let single = ObjectKey::new("single")?;
-    let put = PutObject::new(bucket.clone(), single.clone(), object.clone());
-    let (put, cost) = measure(|| client.put(put));
-    put?;
+    let (_, cost) = measure_runs(runs, || {
+        client.put(PutObject::new(
+            bucket.clone(),
+            single.clone(),
+            object.clone(),
+        ))
+    })?;
     row(
         format!("PUT {gib} GiB from memory (CRC32, the default)"),
         cost,
         mb_per_s(size, &cost),
     );
-    let (got, cost) = measure(|| client.get_to_sink(bucket, &single));
-    let got = got?;
+    let (got, cost) = measure_runs(runs, || client.get_to_sink(bucket, &single))?;
+    let got = got.last().copied().unwrap_or(0);
     row(
         format!("GET {gib} GiB to a sink"),
         cost,
@@ -244,14 +281,13 @@ fn single<C: BenchClient>(
         }),
     ];
     for (mode, apply) in modes {
-        let (put, cost) = measure(|| {
+        let (_, cost) = measure_runs(runs, || {
             let put = apply(
                 PutObject::new(bucket.clone(), single.clone(), object.clone()),
                 object,
             );
             client.put(put)
-        });
-        put?;
+        })?;
         row(
             format!("PUT {gib} GiB from memory ({mode})"),
             cost,
@@ -266,22 +302,25 @@ fn multipart<C: BenchClient>(
     client: &C,
     bucket: &BucketName,
     object: &Bytes,
+    runs: usize,
     row: &mut impl FnMut(String, Cost, String),
 ) -> Result<(), R2Error> {
     let size = object.len() as u64;
     let gib = gib_of(size);
     for concurrency in [4, 16] {
         let multi = ObjectKey::new(format!("multi-{concurrency}"))?;
-        let (up, cost) =
-            measure(|| client.upload(bucket, &multi, object.clone(), PART, concurrency));
-        up?;
+        let (_, cost) = measure_runs(runs, || {
+            client.upload(bucket, &multi, object.clone(), PART, concurrency)
+        })?;
         row(
             format!("upload {gib} GiB, 8 MiB parts, {concurrency} at once"),
             cost,
             mb_per_s(size, &cost),
         );
-        let (down, cost) = measure(|| client.download_to_sink(bucket, &multi, PART, concurrency));
-        let down = down?;
+        let (down, cost) = measure_runs(runs, || {
+            client.download_to_sink(bucket, &multi, PART, concurrency)
+        })?;
+        let down = down.last().copied().unwrap_or(0);
         row(
             format!("download {gib} GiB, 8 MiB ranges, {concurrency} at once"),
             cost,
@@ -295,20 +334,21 @@ fn multipart<C: BenchClient>(
 fn streamed<C: BenchClient>(
     client: &C,
     bucket: &BucketName,
-    size: u64,
+    (size, runs): (u64, usize),
     row: &mut impl FnMut(String, Cost, String),
 ) -> Result<(), R2Error> {
     let streamed = ObjectKey::new("streamed")?;
     let gib = gib_of(size);
-    let (up, cost) = measure(|| client.upload_stream(bucket, &streamed, size, PART, 4));
-    up?;
+    let (_, cost) = measure_runs(runs, || {
+        client.upload_stream(bucket, &streamed, size, PART, 4)
+    })?;
     row(
         format!("upload {gib} GiB stream, 8 MiB parts, 4 at once"),
         cost,
         mb_per_s(size, &cost),
     );
-    let (down, cost) = measure(|| client.download_to_sink(bucket, &streamed, PART, 4));
-    let down = down?;
+    let (down, cost) = measure_runs(runs, || client.download_to_sink(bucket, &streamed, PART, 4))?;
+    let down = down.last().copied().unwrap_or(0);
     row(
         format!("download {gib} GiB to a writer, 8 MiB ranges, 4 at once"),
         cost,
@@ -324,8 +364,11 @@ fn small_puts<C: BenchClient>(
     sizes: Sizes,
     row: &mut impl FnMut(String, Cost, String),
 ) -> Result<(), R2Error> {
-    let (latencies, cost) = measure(|| client.small_puts(bucket, sizes.small_puts, 32, 1024));
-    let mut latencies = latencies?;
+    let (runs, cost) = measure_runs(sizes.runs, || {
+        client.small_puts(bucket, sizes.small_puts, 32, 1024)
+    })?;
+    // The latencies of every run together; the rate from the median run.
+    let mut latencies: Vec<Duration> = runs.concat();
     latencies.sort_unstable();
     let at = |q: f64| {
         latencies
@@ -333,7 +376,7 @@ fn small_puts<C: BenchClient>(
             .copied()
             .unwrap_or_default()
     };
-    let count = latencies.len().max(1);
+    let count = sizes.small_puts.max(1);
     row(
         format!("{} PUTs of 1 KiB, 32 in flight", sizes.small_puts),
         cost,

@@ -1,5 +1,5 @@
 //! The end-to-end bench: `cargo run --release -p conformance --bin bench
-//! [-- --quick] [--only single|multipart|small|streamed] [ADAPTER...]`. Starts the in-memory sink server as a
+//! [-- --quick] [--only single|multipart|small|streamed] [--runs N] [ADAPTER...]`. Starts the in-memory sink server as a
 //! child process (this binary again, with `serve-sink`), runs every
 //! scenario through each adapter (`r2-tokio`, `r2-blocking`, `r2-smol`, or
 //! those named) and prints one Markdown table.
@@ -25,6 +25,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Sizes::FULL
     };
+    if let Some(runs) = args.iter().skip_while(|a| *a != "--runs").nth(1) {
+        sizes.runs = runs.parse()?;
+    }
     sizes.only = args
         .iter()
         .skip_while(|a| *a != "--only")
