@@ -26,10 +26,11 @@ use crate::transport::{OutgoingBody, error_chain};
 /// it is dropped rather than reused.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(50);
 
-/// How long a request with no idle connection waits for one on its way back
-/// before it opens another: a body that was just read leaves its connection
-/// ready within microseconds, once hyper's connection task has run.
-const RETURN_GRACE: Duration = Duration::from_millis(2);
+/// The longest a request with no idle connection waits for one whose body
+/// has been read to its end (see [`Returned::body_read`]) before it opens
+/// another: such a connection is ready as soon as hyper's connection task
+/// has run, within microseconds unless the machine is loaded.
+const RETURN_GRACE: Duration = Duration::from_millis(100);
 
 type Sender = SendRequest<OutgoingBody>;
 
@@ -60,6 +61,26 @@ struct Returning {
     origin: String,
     sender: Sender,
     slot: OwnedSemaphorePermit,
+    /// The caller has read the body to its end: ready momentarily.
+    body_read: bool,
+}
+
+/// The receipt for a connection given back with its body still to read.
+#[derive(Debug)]
+pub(crate) struct Returned {
+    pool: Arc<Pool>,
+    id: u64,
+}
+
+impl Returned {
+    /// The body has been read to its end: a request that finds no idle
+    /// connection waits for this one rather than open another.
+    pub(crate) fn body_read(self) {
+        let mut shelves = self.pool.shelves();
+        if let Some(returning) = shelves.returning.iter_mut().find(|r| r.id == self.id) {
+            returning.body_read = true;
+        }
+    }
 }
 
 impl Pool {
@@ -108,9 +129,10 @@ impl Pool {
         Some(sender)
     }
 
-    /// [`Pool::take`], or, when none is idle but some are on their way back
-    /// to this origin, the first of them to be shelved within
-    /// [`RETURN_GRACE`].
+    /// [`Pool::take`], or, when none is idle but one on its way back to this
+    /// origin has had its body read, that one once shelved (waiting at most
+    /// [`RETURN_GRACE`]). A connection still carrying a body is not waited
+    /// for.
     pub(crate) async fn take_or_await(&self, uri: &Uri) -> Option<Sender> {
         let deadline = tokio::time::Instant::now() + RETURN_GRACE;
         let key = origin(uri);
@@ -121,7 +143,12 @@ impl Pool {
             if let Some(sender) = self.take(uri) {
                 return Some(sender);
             }
-            if !self.shelves().returning.iter().any(|r| r.origin == key) {
+            let coming = self
+                .shelves()
+                .returning
+                .iter()
+                .any(|r| r.origin == key && r.body_read);
+            if !coming {
                 return None;
             }
             if tokio::time::timeout_at(deadline, shelved).await.is_err() {
@@ -155,7 +182,7 @@ impl Pool {
         uri: &Uri,
         sender: Sender,
         slot: OwnedSemaphorePermit,
-    ) {
+    ) -> Returned {
         let id = {
             let mut shelves = self.shelves();
             let id = shelves.next_id;
@@ -165,6 +192,7 @@ impl Pool {
                 origin: origin(uri),
                 sender,
                 slot,
+                body_read: false,
             });
             id
         };
@@ -193,6 +221,10 @@ impl Pool {
             pool.shelved.notify_waiters();
             Poll::Ready(())
         }));
+        Returned {
+            pool: Arc::clone(self),
+            id,
+        }
     }
 }
 

@@ -72,6 +72,9 @@ pub(crate) async fn exchange(
     let read = read_all(&mut body, &parts.headers, transport.timeout())
         .instrument(span.clone())
         .await;
+    if read.is_ok() {
+        Answer::body_read(answer.returned);
+    }
     match read {
         Ok(bytes) => {
             telemetry::bytes_moved(request, 0, bytes.len() as u64);

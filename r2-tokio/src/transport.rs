@@ -19,7 +19,7 @@ use r2_proto::ops::RequestBody;
 use r2_proto::replay::Route;
 
 use crate::body::{ResponseBody, read_all};
-use crate::pool::Pool;
+use crate::pool::{Pool, Returned};
 
 /// A request body the core built: empty, whole, or in pieces.
 #[derive(Debug)]
@@ -75,6 +75,17 @@ impl Body for OutgoingBody {
 pub struct Answer {
     /// The response.
     pub response: Response<ResponseBody>,
+    /// The pool's receipt for the connection, when the body is on it.
+    pub(crate) returned: Option<Returned>,
+}
+
+impl Answer {
+    /// Tells the pool the body was read to its end.
+    pub(crate) fn body_read(returned: Option<Returned>) {
+        if let Some(returned) = returned {
+            returned.body_read();
+        }
+    }
 }
 
 /// The pooled client.
@@ -137,6 +148,7 @@ impl Transport {
                 recorder.finish(pending, whole.as_ref(), started.elapsed());
                 whole.map(|response| Answer {
                     response: response.map(|body| ResponseBody::Whole(Some(body))),
+                    returned: None,
                 })
             }
             Route::Replay(replayer) => {
@@ -146,6 +158,7 @@ impl Transport {
                 }
                 replayed.outcome.map(|response| Answer {
                     response: response.map(|body| ResponseBody::Whole(Some(body))),
+                    returned: None,
                 })
             }
         }
@@ -184,9 +197,10 @@ impl Transport {
             Ok(result) => result?,
             Err(_) => return Err(NetworkError::Timeout(self.timeout)),
         };
-        self.pool.give_back(uri, sender, slot);
+        let returned = self.pool.give_back(uri, sender, slot);
         Ok(Answer {
             response: response.map(ResponseBody::Wire),
+            returned: Some(returned),
         })
     }
 
@@ -198,6 +212,7 @@ impl Transport {
         let answer = self.send_live(request).await?;
         let (parts, mut body) = answer.response.into_parts();
         let bytes = read_all(&mut body, &parts.headers, self.timeout).await?;
+        Answer::body_read(answer.returned);
         Ok(Response::from_parts(parts, bytes))
     }
 }
