@@ -65,11 +65,8 @@ pub(crate) fn read_all(
     let mut reader = body.into_reader();
     let mut all = BytesMut::new();
     // A buffer no larger than the body (every byte of it is zeroed first).
-    let declared = headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    let mut buffer = vec![0u8; declared.map_or(64 << 10, |n| n.clamp(1, 64 << 10))];
+    let declared = r2_proto::model::declared_length(headers);
+    let mut buffer = vec![0u8; declared.map_or(64 << 10, |n| n.clamp(1, 64 << 10) as usize)];
     loop {
         match reader.read(&mut buffer) {
             Ok(0) => return Ok(all.freeze()),

@@ -134,10 +134,112 @@ async fn latencies<F: std::future::Future<Output = Result<(), R2Error>>>(
     results.into_iter().collect()
 }
 
+/// The methods r2-tokio and r2-smol share, word for word: the same async
+/// API, each call run to its end by the type's `run`, `$sink` the
+/// executor's byte sink.
+macro_rules! async_bench_methods {
+    ($adapter:ident, $sink:expr) => {
+        fn put(&self, put: PutObject) -> Result<(), R2Error> {
+            self.run(self.client.objects().put(put)).map(drop)
+        }
+
+        fn get_to_sink(&self, bucket: &BucketName, key: &ObjectKey) -> Result<u64, R2Error> {
+            self.run(async {
+                let stream = self
+                    .client
+                    .objects()
+                    .get_stream(GetObject::new(bucket.clone(), key.clone()))
+                    .await?;
+                stream.write_to(&mut $sink).await
+            })
+        }
+
+        fn upload(
+            &self,
+            bucket: &BucketName,
+            key: &ObjectKey,
+            data: Bytes,
+            part: u64,
+            concurrency: usize,
+        ) -> Result<(), R2Error> {
+            let upload = self
+                .client
+                .upload(bucket.clone(), key.clone(), data)
+                .part_size(part)
+                .multipart_threshold(part)
+                .concurrency(concurrency);
+            self.run(upload.into_future()).map(drop)
+        }
+
+        fn upload_stream(
+            &self,
+            bucket: &BucketName,
+            key: &ObjectKey,
+            len: u64,
+            part: u64,
+            concurrency: usize,
+        ) -> Result<(), R2Error> {
+            let reader = $adapter::UploadBody::reader(PatternReader { at: 0, len });
+            let upload = self
+                .client
+                .upload(bucket.clone(), key.clone(), reader)
+                .part_size(part)
+                .multipart_threshold(part)
+                .concurrency(concurrency)
+                .attributes(pattern_attributes());
+            self.run(upload.into_future()).map(drop)
+        }
+
+        fn download_to_sink(
+            &self,
+            bucket: &BucketName,
+            key: &ObjectKey,
+            part: u64,
+            concurrency: usize,
+        ) -> Result<u64, R2Error> {
+            let sink = $adapter::DownloadSink::writer($sink);
+            let download = self
+                .client
+                .download(bucket.clone(), key.clone(), sink)
+                .part_size(part)
+                .concurrency(concurrency);
+            self.run(download.into_future()).map(|out| out.size)
+        }
+
+        fn small_puts(
+            &self,
+            bucket: &BucketName,
+            count: usize,
+            in_flight: usize,
+            size: usize,
+        ) -> Result<Vec<Duration>, R2Error> {
+            let body = Bytes::from(vec![b's'; size]);
+            let client = &self.client;
+            self.run(latencies(
+                |i| {
+                    let body = body.clone();
+                    async move {
+                        let put = PutObject::new(bucket.clone(), small_key(i)?, body);
+                        client.objects().put(put).await.map(drop)
+                    }
+                },
+                count,
+                in_flight,
+            ))
+        }
+    };
+}
+
 /// r2-tokio on its own two-thread runtime.
 pub struct TokioBench {
     runtime: tokio::runtime::Runtime,
     client: r2_tokio::R2Client,
+}
+
+impl TokioBench {
+    fn run<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
 }
 
 impl BenchClient for TokioBench {
@@ -158,103 +260,18 @@ impl BenchClient for TokioBench {
         Ok(Self { runtime, client })
     }
 
-    fn put(&self, put: PutObject) -> Result<(), R2Error> {
-        self.runtime
-            .block_on(self.client.objects().put(put))
-            .map(drop)
-    }
-
-    fn get_to_sink(&self, bucket: &BucketName, key: &ObjectKey) -> Result<u64, R2Error> {
-        self.runtime.block_on(async {
-            let stream = self
-                .client
-                .objects()
-                .get_stream(GetObject::new(bucket.clone(), key.clone()))
-                .await?;
-            stream.write_to(&mut tokio::io::sink()).await
-        })
-    }
-
-    fn upload(
-        &self,
-        bucket: &BucketName,
-        key: &ObjectKey,
-        data: Bytes,
-        part: u64,
-        concurrency: usize,
-    ) -> Result<(), R2Error> {
-        let upload = self
-            .client
-            .upload(bucket.clone(), key.clone(), data)
-            .part_size(part)
-            .multipart_threshold(part)
-            .concurrency(concurrency);
-        self.runtime.block_on(upload.into_future()).map(drop)
-    }
-
-    fn upload_stream(
-        &self,
-        bucket: &BucketName,
-        key: &ObjectKey,
-        len: u64,
-        part: u64,
-        concurrency: usize,
-    ) -> Result<(), R2Error> {
-        let reader = r2_tokio::UploadBody::reader(PatternReader { at: 0, len });
-        let upload = self
-            .client
-            .upload(bucket.clone(), key.clone(), reader)
-            .part_size(part)
-            .multipart_threshold(part)
-            .concurrency(concurrency)
-            .attributes(pattern_attributes());
-        self.runtime.block_on(upload.into_future()).map(drop)
-    }
-
-    fn download_to_sink(
-        &self,
-        bucket: &BucketName,
-        key: &ObjectKey,
-        part: u64,
-        concurrency: usize,
-    ) -> Result<u64, R2Error> {
-        let sink = r2_tokio::DownloadSink::writer(tokio::io::sink());
-        let download = self
-            .client
-            .download(bucket.clone(), key.clone(), sink)
-            .part_size(part)
-            .concurrency(concurrency);
-        self.runtime
-            .block_on(download.into_future())
-            .map(|out| out.size)
-    }
-
-    fn small_puts(
-        &self,
-        bucket: &BucketName,
-        count: usize,
-        in_flight: usize,
-        size: usize,
-    ) -> Result<Vec<Duration>, R2Error> {
-        let body = Bytes::from(vec![b's'; size]);
-        let client = &self.client;
-        self.runtime.block_on(latencies(
-            |i| {
-                let body = body.clone();
-                async move {
-                    let put = PutObject::new(bucket.clone(), small_key(i)?, body);
-                    client.objects().put(put).await.map(drop)
-                }
-            },
-            count,
-            in_flight,
-        ))
-    }
+    async_bench_methods!(r2_tokio, tokio::io::sink());
 }
 
 /// r2-smol, each call in `smol::block_on`.
 pub struct SmolBench {
     client: r2_smol::R2Client,
+}
+
+impl SmolBench {
+    fn run<F: std::future::Future>(&self, future: F) -> F::Output {
+        smol::block_on(future)
+    }
 }
 
 impl BenchClient for SmolBench {
@@ -266,94 +283,7 @@ impl BenchClient for SmolBench {
         })
     }
 
-    fn put(&self, put: PutObject) -> Result<(), R2Error> {
-        smol::block_on(self.client.objects().put(put)).map(drop)
-    }
-
-    fn get_to_sink(&self, bucket: &BucketName, key: &ObjectKey) -> Result<u64, R2Error> {
-        smol::block_on(async {
-            let stream = self
-                .client
-                .objects()
-                .get_stream(GetObject::new(bucket.clone(), key.clone()))
-                .await?;
-            stream.write_to(&mut futures_lite::io::sink()).await
-        })
-    }
-
-    fn upload(
-        &self,
-        bucket: &BucketName,
-        key: &ObjectKey,
-        data: Bytes,
-        part: u64,
-        concurrency: usize,
-    ) -> Result<(), R2Error> {
-        let upload = self
-            .client
-            .upload(bucket.clone(), key.clone(), data)
-            .part_size(part)
-            .multipart_threshold(part)
-            .concurrency(concurrency);
-        smol::block_on(upload.into_future()).map(drop)
-    }
-
-    fn upload_stream(
-        &self,
-        bucket: &BucketName,
-        key: &ObjectKey,
-        len: u64,
-        part: u64,
-        concurrency: usize,
-    ) -> Result<(), R2Error> {
-        let reader = r2_smol::UploadBody::reader(PatternReader { at: 0, len });
-        let upload = self
-            .client
-            .upload(bucket.clone(), key.clone(), reader)
-            .part_size(part)
-            .multipart_threshold(part)
-            .concurrency(concurrency)
-            .attributes(pattern_attributes());
-        smol::block_on(upload.into_future()).map(drop)
-    }
-
-    fn download_to_sink(
-        &self,
-        bucket: &BucketName,
-        key: &ObjectKey,
-        part: u64,
-        concurrency: usize,
-    ) -> Result<u64, R2Error> {
-        let sink = r2_smol::DownloadSink::writer(futures_lite::io::sink());
-        let download = self
-            .client
-            .download(bucket.clone(), key.clone(), sink)
-            .part_size(part)
-            .concurrency(concurrency);
-        smol::block_on(download.into_future()).map(|out| out.size)
-    }
-
-    fn small_puts(
-        &self,
-        bucket: &BucketName,
-        count: usize,
-        in_flight: usize,
-        size: usize,
-    ) -> Result<Vec<Duration>, R2Error> {
-        let body = Bytes::from(vec![b's'; size]);
-        let client = &self.client;
-        smol::block_on(latencies(
-            |i| {
-                let body = body.clone();
-                async move {
-                    let put = PutObject::new(bucket.clone(), small_key(i)?, body);
-                    client.objects().put(put).await.map(drop)
-                }
-            },
-            count,
-            in_flight,
-        ))
-    }
+    async_bench_methods!(r2_smol, futures_lite::io::sink());
 }
 
 /// r2-blocking, with threads for what goes on at once.

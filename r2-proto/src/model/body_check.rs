@@ -88,7 +88,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 impl BodyCheck {
     /// The checks a response's status and headers call for.
     pub fn for_response(status: StatusCode, headers: &HeaderMap) -> Self {
-        let expected_len = header(headers, "content-length").and_then(|v| v.trim().parse().ok());
+        let expected_len = declared_length(headers);
         let whole = status == StatusCode::OK && !headers.contains_key(http::header::CONTENT_RANGE);
         let customer_key = headers.contains_key("x-amz-server-side-encryption-customer-algorithm");
         let mut digests = Vec::new();
@@ -199,9 +199,13 @@ impl BodyCheck {
 /// `Content-Length` a partial body cannot be told from a whole one, and the
 /// transport failure stands.
 pub fn body_cut_short(headers: &HeaderMap, received: u64) -> bool {
-    header(headers, "content-length")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .is_some_and(|expected| received < expected)
+    declared_length(headers).is_some_and(|expected| received < expected)
+}
+
+/// The body length a response's `Content-Length` announces, if it has a
+/// readable one.
+pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    header(headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok())
 }
 
 #[cfg(test)]

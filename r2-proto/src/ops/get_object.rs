@@ -4,10 +4,6 @@ use bytes::Bytes;
 use http::header::RANGE;
 use http::{HeaderMap, Method, Response, StatusCode};
 
-use std::time::Duration;
-
-use time::OffsetDateTime;
-
 use super::builder::RequestBuilder;
 use super::document::check_status;
 use super::header_names::X_AMZ_CHECKSUM_MODE;
@@ -18,7 +14,6 @@ use crate::error::{ErrorContext, R2Error, error_from_response};
 use crate::model::{BodyCheck, ByteRange, ObjectMetadata};
 use crate::names::{BucketName, ObjectKey};
 use crate::response_headers::ResponseHeaders;
-use crate::sign::{PresignedRequest, Signer};
 
 /// Reads an object.
 ///
@@ -191,16 +186,8 @@ impl Operation for GetObject {
         self.build(endpoint, false)
     }
 
-    fn presign(
-        &self,
-        endpoint: &Endpoint,
-        signer: &Signer,
-        expires_in: Duration,
-        now: OffsetDateTime,
-    ) -> Result<PresignedRequest, R2Error> {
-        Ok(self
-            .build(endpoint, true)?
-            .presign(signer, expires_in, now)?)
+    fn presign_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
+        self.build(endpoint, true)
     }
 
     /// Reads a response whose whole body is in hand, checking its length

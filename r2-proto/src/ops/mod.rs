@@ -103,6 +103,13 @@ pub trait Operation {
     /// The unsigned request, with `Content-Length` and the payload hash set.
     fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error>;
 
+    /// The request a presigned URL stands for: [`Operation::to_request`],
+    /// unless the operation adds headers only a client of its own sends
+    /// (a default integrity header, a checksum mode), which a URL leaves out.
+    fn presign_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
+        self.to_request(endpoint)
+    }
+
     /// Reads a complete response: the output on success, else the typed
     /// error the status and body stand for.
     fn parse(&self, response: &http::Response<Bytes>) -> Result<Self::Output, R2Error>;
@@ -131,7 +138,7 @@ pub trait Operation {
         expires_in: Duration,
         now: OffsetDateTime,
     ) -> Result<PresignedRequest, R2Error> {
-        let prepared = self.to_request(endpoint)?;
+        let prepared = self.presign_request(endpoint)?;
         if !matches!(
             *prepared.method(),
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE

@@ -13,9 +13,7 @@ use crate::error::{ErrorContext, R2Error, RequestError};
 use crate::model::{Checksum, ChecksumAlgorithm, Checksums, ETag, Integrity};
 use crate::names::{BucketName, ObjectKey};
 use crate::response_headers::ResponseHeaders;
-use crate::sign::{PayloadHash, PresignedRequest, Signer};
-use std::time::Duration;
-use time::OffsetDateTime;
+use crate::sign::PayloadHash;
 
 /// Stores an object of up to 5 GiB − 5 MiB in one request.
 ///
@@ -187,16 +185,8 @@ impl Operation for PutObject {
         self.build(endpoint, false)
     }
 
-    fn presign(
-        &self,
-        endpoint: &Endpoint,
-        signer: &Signer,
-        expires_in: Duration,
-        now: OffsetDateTime,
-    ) -> Result<PresignedRequest, R2Error> {
-        Ok(self
-            .build(endpoint, true)?
-            .presign(signer, expires_in, now)?)
+    fn presign_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
+        self.build(endpoint, true)
     }
 
     fn parse(&self, response: &Response<Bytes>) -> Result<PutObjectOutput, R2Error> {
