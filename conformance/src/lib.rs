@@ -6,8 +6,6 @@
 //!   signer checked byte for byte against vectors from independent
 //!   implementations (botocore, cross-checked by awscrt, and the AWS SigV4
 //!   test suite); the data and its licences are in `vectors/`;
-//! - [`sim`]: the machines of `r2-proto` run against an in-memory S3 with
-//!   scripted or random faults on a fake clock;
 //! - [`scenarios`]: F1–F11, the transfer helpers, special keys and every
 //!   error type, written once against [`scenarios::ScenarioClient`], which
 //!   each adapter implements in [`adapters`], and run against the servers
@@ -24,7 +22,6 @@ pub mod request;
 pub mod scenarios;
 pub mod servers;
 pub mod sigv4_suite;
-pub mod sim;
 pub mod timestamp;
 pub mod vector_file;
 pub mod workflow;

@@ -12,7 +12,7 @@ use r2_proto::ops::{
 use r2_proto::{BucketName, ObjectKey};
 
 use crate::scenarios::{ScenarioClient, check};
-use crate::sim::noise;
+use r2_proto::sim::noise;
 
 /// Where the workflow's objects live.
 const PREFIX: &str = "r2-cassette-workflow/";

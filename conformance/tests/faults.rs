@@ -18,11 +18,11 @@ use std::time::Duration;
 use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
 use conformance::scenarios::{ScenarioClient, Target, Tuning, create_bucket};
 use conformance::servers::{Fault, FaultProxy, Match, S3sFsServer, Seen, ServerOptions};
-use conformance::sim::noise;
 use r2_proto::error::{ObjectError, R2Error, ServerError, TransferError};
 use r2_proto::ops::{GetObject, HeadObject, ListMultipartUploads, PutObject};
 use r2_proto::replay::Route;
 use r2_proto::resilience::{BreakerConfig, RetryClass, RetryPolicy};
+use r2_proto::sim::noise;
 use r2_proto::{BucketName, Config, ObjectKey, ResilienceConfig};
 
 /// What a request may take beyond its backoff on this machine (the proxy

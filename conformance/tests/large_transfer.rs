@@ -11,7 +11,7 @@
 use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
 use conformance::scenarios::{ScenarioClient, Target, Tuning, create_bucket};
 use conformance::servers::S3sFsServer;
-use conformance::sim::noise;
+use r2_proto::sim::noise;
 use r2_proto::{BucketName, ObjectKey};
 
 const SIZE: usize = 256 << 20;

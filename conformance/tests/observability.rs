@@ -16,9 +16,9 @@ use std::time::Duration;
 use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
 use conformance::scenarios::{ScenarioClient, Target, Tuning, create_bucket, run_suite};
 use conformance::servers::{CaptureServer, S3sFsServer};
-use conformance::sim::noise;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use r2_proto::ops::{GetObject, PutObject};
+use r2_proto::sim::noise;
 use r2_proto::{BucketName, Config, Credentials, ObjectKey};
 
 /// Every log line written in this process.

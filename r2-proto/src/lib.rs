@@ -43,6 +43,8 @@ pub mod replay;
 pub mod resilience;
 mod response_headers;
 pub mod sign;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod telemetry;
 pub mod transfer;
 mod xml;

@@ -8,7 +8,7 @@ use r2_proto::ops::{
 
 use super::objects::{key, md5_hex};
 use super::{Context, Needs, Outcome, Scenario, ScenarioClient, check, fail};
-use crate::sim::noise;
+use r2_proto::sim::noise;
 
 pub(super) fn scenarios<C: ScenarioClient>() -> Vec<Scenario<C>> {
     vec![

@@ -15,7 +15,7 @@ use r2_proto::ops::{
 
 use super::{Context, Needs, Outcome, Scenario, ScenarioClient, check, fail, put_lifecycle};
 use crate::plain_http;
-use crate::sim::noise;
+use r2_proto::sim::noise;
 
 pub(super) fn scenarios<C: ScenarioClient>() -> Vec<Scenario<C>> {
     vec![

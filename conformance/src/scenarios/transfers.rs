@@ -7,7 +7,7 @@ use r2_proto::transfer::ResumeState;
 
 use super::objects::key;
 use super::{Context, Needs, Outcome, Scenario, ScenarioClient, Tuning, check, fail};
-use crate::sim::noise;
+use r2_proto::sim::noise;
 
 pub(super) fn scenarios<C: ScenarioClient>() -> Vec<Scenario<C>> {
     vec![

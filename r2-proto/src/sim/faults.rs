@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use r2_proto::resilience::Jitter;
+use crate::resilience::Jitter;
 
 use super::fake_s3::RequestKind;
 

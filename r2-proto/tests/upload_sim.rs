@@ -12,13 +12,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use conformance::sim::{
-    self, FakeS3, Fault, Faults, RequestKind, Sim, SimError, SourceMode, Target, TraceStep,
-};
 use r2_proto::error::{AuthError, TransferError};
 use r2_proto::model::ChecksumAlgorithm;
 use r2_proto::ops::{ListParts, PartSummary};
 use r2_proto::resilience::{BreakerConfig, RetryPolicy};
+use r2_proto::sim::{
+    self, FakeS3, Fault, Faults, RequestKind, Sim, SimError, SourceMode, Target, TraceStep,
+};
 use r2_proto::transfer::{
     PartIntegrity, ResumeState, Upload, UploadFailure, UploadOptions, UploadOutput, UploadSource,
 };

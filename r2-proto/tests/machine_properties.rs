@@ -19,14 +19,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use conformance::sim::{
-    self, FakeS3, Fault, Faults, RequestKind, Sim, SimError, SourceMode, TraceStep,
-};
 use proptest::prelude::*;
 use r2_proto::ops::PutObject;
 use r2_proto::resilience::{
     BreakerConfig, BreakerEvent, BreakerState, CircuitBreaker, Jitter, Note, RetryClass,
     RetryPolicy,
+};
+use r2_proto::sim::{
+    self, FakeS3, Fault, Faults, RequestKind, Sim, SimError, SourceMode, TraceStep,
 };
 use r2_proto::transfer::{DownloadOptions, UploadOptions};
 use r2_proto::{BucketName, ClientCore, Config, ObjectKey, R2Error, ResilienceConfig};

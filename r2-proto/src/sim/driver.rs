@@ -15,17 +15,17 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::{Request, Response};
-use r2_proto::error::NetworkError;
-use r2_proto::exchange::{Action, Event, Exchange};
-use r2_proto::ops::{Operation, RequestBody};
-use r2_proto::resilience::{Jitter, Note};
-use r2_proto::transfer::{
+use crate::error::NetworkError;
+use crate::exchange::{Action, Event, Exchange};
+use crate::ops::{Operation, RequestBody};
+use crate::resilience::{Jitter, Note};
+use crate::transfer::{
     BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput, Upload,
     UploadAction, UploadEvent, UploadOptions, UploadOutput, UploadSource,
 };
-use r2_proto::{BucketName, ClientCore, Now, ObjectKey, R2Error, RequestId};
+use crate::{BucketName, ClientCore, Now, ObjectKey, R2Error, RequestId};
+use bytes::Bytes;
+use http::{Request, Response};
 use time::OffsetDateTime;
 
 use super::fake_s3::{FakeS3, RequestKind, error_response};

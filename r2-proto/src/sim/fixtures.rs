@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::resilience::Jitter;
+use crate::{ClientCore, Config, ConfigError, Credentials, ResilienceConfig};
 use bytes::Bytes;
-use r2_proto::resilience::Jitter;
-use r2_proto::{ClientCore, Config, ConfigError, Credentials, ResilienceConfig};
 
 /// A configuration for a made-up account, with the AWS documentation's example keys.
 pub fn config() -> Result<Config, ConfigError> {

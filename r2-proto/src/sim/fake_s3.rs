@@ -6,12 +6,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::{Checksum, ChecksumAlgorithm};
+use crate::ops::RequestBody;
+use crate::percent;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use md5::{Digest, Md5};
-use r2_proto::model::{Checksum, ChecksumAlgorithm};
-use r2_proto::ops::RequestBody;
-use r2_proto::percent;
 use time::{Duration, OffsetDateTime};
 
 /// The smallest part R2 takes, except the last.
@@ -434,7 +434,7 @@ impl FakeS3 {
             ("etag", object.etag.clone()),
             (
                 "last-modified",
-                r2_proto::dates::format_http_date(OffsetDateTime::UNIX_EPOCH),
+                crate::dates::format_http_date(OffsetDateTime::UNIX_EPOCH),
             ),
             ("accept-ranges", "bytes".to_owned()),
         ];

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use conformance::sim::{self, FakeS3, Fault, Faults, RequestKind, Sim, SimError, Target};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use r2_proto::error::{ObjectError, TransferError};
 use r2_proto::model::ETag;
 use r2_proto::resilience::{Note, RetryClass};
+use r2_proto::sim::{self, FakeS3, Fault, Faults, RequestKind, Sim, SimError, Target};
 use r2_proto::transfer::{BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions};
 use r2_proto::{BucketName, ClientCore, ObjectKey, R2Error, ResilienceConfig};
 
@@ -61,7 +61,7 @@ fn a_large_object_arrives_whole_through_parallel_ranges() {
     let trace_first_two: Vec<_> = sim.trace.iter().take(2).cloned().collect();
     assert!(matches!(
         trace_first_two[1],
-        conformance::sim::TraceStep::Answered { .. }
+        r2_proto::sim::TraceStep::Answered { .. }
     ));
 }
 

@@ -10,14 +10,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use conformance::sim::{
-    self, FakeS3, Fault, Faults, RequestKind, Sim, SimError, Target, TraceStep,
-};
 use r2_proto::error::{AuthError, ObjectError, ServerError};
 use r2_proto::ops::{GetObject, PutObject};
 use r2_proto::resilience::{
     BreakerConfig, BreakerEvent, BudgetConfig, Note, RateLimitConfig, RetryClass, RetryPolicy,
 };
+use r2_proto::sim::{self, FakeS3, Fault, Faults, RequestKind, Sim, SimError, Target, TraceStep};
 use r2_proto::{BucketName, ClientCore, ObjectKey, R2Error, ResilienceConfig};
 
 fn core_with(resilience: ResilienceConfig) -> Arc<ClientCore> {
