@@ -27,8 +27,8 @@ use r2_proto::error::NetworkError;
 use r2_proto::exchange::Event;
 use r2_proto::ops::{OperationName, RequestBody, RequestInfo};
 use r2_proto::transfer::{
-    BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, Upload, UploadAction,
-    UploadEvent, UploadOptions, UploadSource,
+    BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, RangeBody, Upload,
+    UploadAction, UploadEvent, UploadOptions, UploadSource,
 };
 use r2_proto::{BucketName, ClientCore, Config, Credentials, Now, ObjectKey, R2Error, RequestId};
 use time::OffsetDateTime;
@@ -216,7 +216,7 @@ pub fn upload_machine(data: &[u8]) {
                     }
                     sends.push((id, request));
                 }
-                UploadAction::Note(_) => {}
+                UploadAction::Note { .. } => {}
                 UploadAction::Done(output) => {
                     assert!(
                         sends.is_empty(),
@@ -445,6 +445,7 @@ pub fn download_machine(data: &[u8]) {
     let mut written: Vec<Option<u8>> = Vec::new();
     let mut fetches: Vec<(RequestId, Request<RequestBody>)> = Vec::new();
     let mut prefix = 0u64;
+    let mut delivered = 0u64;
 
     for _ in 0..MAX_STEPS {
         while let Some(action) = download.poll(now) {
@@ -458,6 +459,18 @@ pub fn download_machine(data: &[u8]) {
                     );
                 }
                 DownloadAction::Note(_) => {}
+                DownloadAction::Deliver { offset, chunks } => {
+                    assert!(in_order, "bytes delivered by a download written at offsets");
+                    assert_eq!(offset, delivered, "bytes delivered out of order");
+                    for byte in chunks.iter().flat_map(|c| c.iter()) {
+                        written.push(Some(*byte));
+                    }
+                    delivered = written.len() as u64;
+                    assert!(
+                        delivered <= download.completed_prefix(),
+                        "delivered past the prefix"
+                    );
+                }
                 DownloadAction::Done(output) => {
                     let Some(first) = first_version else {
                         panic!("done before any answer");
@@ -595,6 +608,26 @@ pub fn download_machine(data: &[u8]) {
                         received: keep as u64,
                     },
                 );
+            }
+            BodyPlan::Keep { len, .. } => {
+                let mut range = RangeBody::new(len);
+                let event = match u.int_in_range(0u8..=31).unwrap_or(0) {
+                    31 => DownloadEvent::BodyBroke {
+                        id,
+                        received: range.take(body.slice(..body.len() / 2)).len() as u64,
+                        error: NetworkError::StreamInterrupted("reset".into()),
+                    },
+                    30 => DownloadEvent::BodyBroke {
+                        id,
+                        received: 0,
+                        error: NetworkError::Timeout(Duration::from_secs(1)),
+                    },
+                    _ => DownloadEvent::BodyKept {
+                        id,
+                        chunks: vec![range.take(body)],
+                    },
+                };
+                download.handle(now, event);
             }
             BodyPlan::ReadError => download.handle(now, DownloadEvent::ErrorBody { id, body }),
             BodyPlan::Discard => {}

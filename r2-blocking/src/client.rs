@@ -131,7 +131,7 @@ impl R2Client {
             while let Some(action) = exchange.poll(now()) {
                 match action {
                     Action::Send { id, request } => {
-                        let event = round_trip::exchange(&self.inner.transport, id, &request);
+                        let event = round_trip::round_trip(&self.inner.transport, id, &request);
                         exchange.handle(now(), event);
                     }
                     Action::Note(note) => telemetry::note(O::NAME, &note),

@@ -4,14 +4,14 @@
 //!
 //! A file sink is written at each range's offset into a temporary file
 //! beside the target, renamed into place only when every byte arrived and
-//! removed on failure. A writer sink receives the bytes in order; ranges
-//! that finish early wait in memory (at most `concurrency × part_size`).
+//! removed on failure. A writer sink receives the bytes in order, as the
+//! machine releases them (ranges that finish early wait in the machine, at
+//! most `concurrency × part_size`).
 
-use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use r2_proto::client_core::RequestId;
@@ -20,15 +20,15 @@ use r2_proto::ops::OperationName;
 use r2_proto::telemetry;
 use r2_proto::transfer::{
     BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput,
-    DownloadSpec, Fetch,
+    DownloadSpec, Fetch, RangeBody,
 };
 use r2_proto::{BucketName, ObjectKey};
 
 use crate::body::ResponseBody;
-use crate::client::{R2Client, now, stalled};
+use crate::client::{R2Client, now};
 use crate::object_reader::sink_failed;
-use crate::round_trip::{self, Opened, read_all};
-use crate::transport::body_error;
+use crate::round_trip::{Opened, open, read_all};
+use crate::transport::{Transport, body_error};
 use crate::workers::Workers;
 
 /// Where a download's bytes go.
@@ -107,8 +107,6 @@ impl<'a> DownloadRequest<'a> {
             DownloadSink::Writer(writer) => {
                 let mut sink = Sink::Ordered {
                     writer,
-                    written: 0,
-                    ready: BTreeMap::new(),
                     spare: Vec::new(),
                 };
                 let options = DownloadOptions {
@@ -127,11 +125,36 @@ enum Sink {
     File(PathBuf),
     Ordered {
         writer: Box<dyn Write + Send>,
-        written: u64,
-        ready: BTreeMap<u64, Vec<Bytes>>,
         /// Buffers of ranges already written, for the next ranges.
         spare: Vec<BytesMut>,
     },
+}
+
+impl Sink {
+    /// Writes bytes the machine released, and keeps their buffers.
+    fn deliver(&mut self, offset: u64, chunks: Vec<Bytes>) -> Result<(), R2Error> {
+        let Sink::Ordered { writer, spare } = self else {
+            debug_assert!(false, "bytes delivered to a file sink");
+            return Ok(());
+        };
+        let mut at = offset;
+        for chunk in chunks {
+            writer.write_all(&chunk).map_err(|e| sink_failed(at, &e))?;
+            at += chunk.len() as u64;
+            if let Ok(mut buffer) = chunk.try_into_mut() {
+                buffer.clear();
+                spare.push(buffer);
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), R2Error> {
+        match self {
+            Sink::Ordered { writer, .. } => writer.flush().map_err(|e| sink_failed(0, &e)),
+            Sink::File(_) => Ok(()),
+        }
+    }
 }
 
 /// A buffer for one range of `len` bytes kept for an ordered sink: a spare
@@ -153,7 +176,7 @@ fn range_buffer(spare: &mut Vec<BytesMut>, len: u64) -> BytesMut {
 /// What a worker reports back to the loop.
 enum Step {
     Headers(RequestId, Result<Opened, NetworkError>),
-    Body(DownloadEvent, Option<(u64, Vec<Bytes>)>),
+    Body(DownloadEvent),
 }
 
 fn drive(
@@ -163,7 +186,7 @@ fn drive(
     sink: &mut Sink,
 ) -> Result<DownloadOutput, R2Error> {
     let (bucket, key) = (spec.bucket.clone(), spec.key.clone());
-    let inner = &client.inner;
+    let (core, transport) = (&client.inner.core, &client.inner.transport);
     let file = match &*sink {
         Sink::File(path) => {
             std::fs::File::create(path).map_err(|e| sink_failed(0, &e))?;
@@ -172,179 +195,131 @@ fn drive(
         Sink::Ordered { .. } => None,
     };
     let mut workers = Workers::new(options.concurrency.clamp(1, 16) * 2);
-    let mut download = Download::new(Arc::clone(&inner.core), bucket, key, options);
+    let mut download = Download::new(Arc::clone(core), bucket, key, options);
     loop {
         while let Some(action) = download.poll(now()) {
             match action {
                 DownloadAction::Fetch(Fetch { id, request, .. }) => {
-                    let transport = inner.transport.clone();
-                    workers
-                        .run(move || Step::Headers(id, round_trip::open(&transport, id, &request)));
+                    let transport = transport.clone();
+                    workers.run(move || Step::Headers(id, open(&transport, id, &request)));
                 }
                 DownloadAction::Note(note) => telemetry::note(OperationName::GetObject, &note),
-                DownloadAction::Done(output) => {
-                    if let Sink::Ordered {
-                        writer, written, ..
-                    } = sink
-                    {
-                        writer.flush().map_err(|e| sink_failed(*written, &e))?;
-                    }
-                    return Ok(output);
-                }
+                DownloadAction::Deliver { offset, chunks } => sink.deliver(offset, chunks)?,
+                DownloadAction::Done(output) => return sink.flush().map(|()| output),
                 DownloadAction::Failed(error) => return Err(error),
             }
         }
-        let deadline = download.deadline();
-        if workers.running() == 0 && deadline.is_none() {
-            return Err(stalled());
-        }
-        match workers.next(deadline) {
+        match workers.next(download.deadline())? {
             None => {}
             Some(Step::Headers(id, Err(error))) => {
                 download.handle(now(), DownloadEvent::Failed { id, error });
             }
             Some(Step::Headers(id, Ok(opened))) => {
                 let (parts, body) = opened.response.into_parts();
-                let timeout = inner.transport.timeout();
-                match download.on_headers(now(), id, parts.status, &parts.headers) {
-                    BodyPlan::Write { offset, len } => {
-                        let file = file.clone();
-                        let keep = match &mut *sink {
-                            Sink::Ordered { spare, .. } => Some(range_buffer(spare, len)),
-                            Sink::File(_) => None,
-                        };
-                        workers.run(move || {
-                            copy_body(
-                                id,
-                                body,
-                                (offset, len),
-                                file.as_deref().map(PathBuf::as_path),
-                                keep,
-                                timeout,
-                            )
-                        });
+                let plan = download.on_headers(now(), id, parts.status, &parts.headers);
+                let keep = match (plan, &mut *sink) {
+                    (BodyPlan::Keep { len, .. }, Sink::Ordered { spare, .. }) => {
+                        Some(range_buffer(spare, len))
                     }
-                    BodyPlan::ReadError => {
-                        let transport = inner.transport.clone();
-                        let headers = parts.headers.clone();
-                        workers.run(move || {
-                            let event = match read_all(body, &headers, &transport) {
-                                Ok(body) => DownloadEvent::ErrorBody { id, body },
-                                Err(error) => DownloadEvent::Failed { id, error },
-                            };
-                            Step::Body(event, None)
-                        });
-                    }
-                    BodyPlan::Discard => {}
+                    _ => None,
+                };
+                let (file, transport) = (file.clone(), transport.clone());
+                if plan != BodyPlan::Discard {
+                    workers.run(move || {
+                        let file = file.as_deref().map(PathBuf::as_path);
+                        Step::Body(read_body(
+                            id,
+                            plan,
+                            &parts.headers,
+                            body,
+                            file,
+                            keep,
+                            &transport,
+                        ))
+                    });
                 }
             }
-            Some(Step::Body(event, chunks)) => {
-                if let (Some((offset, chunks)), Sink::Ordered { ready, .. }) = (chunks, &mut *sink)
-                    && matches!(event, DownloadEvent::BodyDone { .. })
-                {
-                    ready.insert(offset, chunks);
-                }
-                download.handle(now(), event);
-                if let Sink::Ordered {
-                    writer,
-                    written,
-                    ready,
-                    spare,
-                } = sink
-                {
-                    while let Some(chunks) = ready.remove(written) {
-                        for chunk in chunks {
-                            writer
-                                .write_all(&chunk)
-                                .map_err(|e| sink_failed(*written, &e))?;
-                            *written += chunk.len() as u64;
-                            if let Ok(mut buffer) = chunk.try_into_mut() {
-                                buffer.clear();
-                                spare.push(buffer);
-                            }
-                        }
-                    }
-                }
-            }
+            Some(Step::Body(event)) => download.handle(now(), event),
         }
     }
 }
 
-/// Copies one range's body (`offset`, `len`): to its offset in the file,
-/// or into `keep` for an ordered sink. Never more than `len` bytes are kept
-/// or written.
-fn copy_body(
+/// Reads one answer's body as the machine's plan says: a range written at
+/// its offset in the file or kept (in `keep`) for the machine, or an error
+/// body.
+fn read_body(
     id: RequestId,
+    plan: BodyPlan,
+    headers: &http::HeaderMap,
     body: ResponseBody,
-    (offset, len): (u64, u64),
     file: Option<&Path>,
-    mut keep: Option<BytesMut>,
-    timeout: Duration,
-) -> Step {
+    keep: Option<BytesMut>,
+    transport: &Transport,
+) -> DownloadEvent {
+    let (offset, len) = match plan {
+        BodyPlan::Write { offset, len } | BodyPlan::Keep { offset, len } => (offset, len),
+        BodyPlan::ReadError | BodyPlan::Discard => {
+            return match read_all(body, headers, transport) {
+                Ok(body) => DownloadEvent::ErrorBody { id, body },
+                Err(error) => DownloadEvent::Failed { id, error },
+            };
+        }
+    };
+    let write_failed = |error: std::io::Error| DownloadEvent::WriteFailed {
+        id,
+        offset,
+        message: error.to_string(),
+    };
+    let file = file.filter(|_| keep.is_none());
     let mut handle = match file.map(|path| open_at(path, offset)).transpose() {
         Ok(handle) => handle,
-        Err(error) => return sink_error(id, offset, &error),
+        Err(error) => return write_failed(error),
     };
+    let mut kept = keep.unwrap_or_default();
     let mut reader = body.into_reader();
     let mut buffer = vec![0u8; 256 << 10];
-    let mut received = 0u64;
+    let mut range = RangeBody::new(len);
     loop {
         let n = match reader.read(&mut buffer) {
             Ok(0) => break,
             Ok(n) => n,
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(error) => match body_error(&error, timeout) {
-                NetworkError::Timeout(after) => {
-                    let error = NetworkError::Timeout(after);
-                    return Step::Body(DownloadEvent::Failed { id, error }, None);
-                }
-                // Cut short: the machine sees fewer bytes than the range holds.
-                _ => break,
-            },
+            Err(error) => {
+                let error = body_error(&error, transport.timeout());
+                let received = range.received();
+                return DownloadEvent::BodyBroke {
+                    id,
+                    received,
+                    error,
+                };
+            }
         };
-        let fits = usize::try_from(len.saturating_sub(received))
-            .unwrap_or(usize::MAX)
-            .min(n);
+        let fits = range.fits(n);
         let chunk = buffer.get(..fits).unwrap_or_default();
-        received += fits as u64;
-        if let Some(file) = handle.as_mut()
-            && let Err(error) = file.write_all(chunk)
-        {
-            return sink_error(id, offset, &error);
-        }
-        if let Some(kept) = keep.as_mut() {
-            kept.extend_from_slice(chunk);
+        match handle.as_mut() {
+            Some(file) => {
+                if let Err(error) = file.write_all(chunk) {
+                    return write_failed(error);
+                }
+            }
+            None => kept.extend_from_slice(chunk),
         }
     }
-    if let Some(file) = handle.as_mut()
-        && let Err(error) = file.flush()
-    {
-        return sink_error(id, offset, &error);
+    match handle.as_mut().map(Write::flush) {
+        Some(Err(error)) => write_failed(error),
+        Some(Ok(())) => DownloadEvent::BodyDone {
+            id,
+            received: range.received(),
+        },
+        None => DownloadEvent::BodyKept {
+            id,
+            chunks: vec![kept.freeze()],
+        },
     }
-    Step::Body(
-        DownloadEvent::BodyDone { id, received },
-        // An ordered sink takes the bytes only of a range that arrived whole.
-        (received == len).then(|| {
-            (
-                offset,
-                keep.map(|kept| vec![kept.freeze()]).unwrap_or_default(),
-            )
-        }),
-    )
 }
 
 fn open_at(path: &Path, offset: u64) -> std::io::Result<std::fs::File> {
     let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
     file.seek(SeekFrom::Start(offset))?;
     Ok(file)
-}
-
-/// A local write failure ends the download (the machine does not retry it).
-fn sink_error(id: RequestId, offset: u64, error: &std::io::Error) -> Step {
-    let event = DownloadEvent::WriteFailed {
-        id,
-        offset,
-        message: error.to_string(),
-    };
-    Step::Body(event, None)
 }

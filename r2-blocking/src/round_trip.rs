@@ -8,7 +8,7 @@ use http::Request;
 use r2_proto::client_core::RequestId;
 use r2_proto::error::NetworkError;
 use r2_proto::exchange::Event;
-use r2_proto::model::body_cut_short;
+use r2_proto::model::broken_body;
 use r2_proto::ops::RequestBody;
 use r2_proto::telemetry;
 
@@ -74,10 +74,7 @@ pub(crate) fn read_all(
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
             Err(error) => {
                 let error = body_error(&error, transport.timeout());
-                let timed_out = matches!(error, NetworkError::Timeout(_));
-                if timed_out || !body_cut_short(headers, all.len() as u64) {
-                    return Err(error);
-                }
+                broken_body(headers, all.len() as u64, error)?;
                 return Ok(all.freeze());
             }
         }
@@ -85,7 +82,7 @@ pub(crate) fn read_all(
 }
 
 /// Sends `request` and reads the whole answer: the event a machine takes.
-pub(crate) fn exchange(
+pub(crate) fn round_trip(
     transport: &Transport,
     id: RequestId,
     request: &Request<RequestBody>,

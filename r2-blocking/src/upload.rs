@@ -9,12 +9,12 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use r2_proto::error::R2Error;
-use r2_proto::ops::{ListParts, OperationName, PartSummary};
+use r2_proto::ops::{ListParts, PartSummary};
 use r2_proto::telemetry;
 use r2_proto::transfer::{UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec};
 use r2_proto::{BucketName, ObjectKey};
 
-use crate::client::{R2Client, now, stalled};
+use crate::client::{R2Client, now};
 use crate::round_trip;
 use crate::workers::Workers;
 
@@ -156,19 +156,15 @@ fn drive(
                 }
                 UploadAction::Send { id, request } => {
                     let transport = client.inner.transport.clone();
-                    workers.run(move || round_trip::exchange(&transport, id, &request).into());
+                    workers.run(move || round_trip::round_trip(&transport, id, &request).into());
                 }
-                UploadAction::Note(note) => telemetry::note(OperationName::UploadPart, &note),
+                UploadAction::Note { operation, note } => telemetry::note(operation, &note),
                 UploadAction::Done(output) => return Ok(output),
                 UploadAction::Failed(error) => return Err(error),
             }
         }
         spec.observe(&upload);
-        let deadline = upload.deadline();
-        if workers.running() == 0 && deadline.is_none() {
-            return Err(stalled());
-        }
-        if let Some(event) = workers.next(deadline) {
+        if let Some(event) = workers.next(upload.deadline())? {
             upload.handle(now(), event);
         }
         spec.observe(&upload);

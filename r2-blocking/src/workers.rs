@@ -8,6 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
+use r2_proto::error::R2Error;
+
+use crate::client::stalled;
+
 type Job<E> = Box<dyn FnOnce() -> E + Send>;
 
 /// The pool.
@@ -66,19 +70,16 @@ impl<E: Send + 'static> Workers<E> {
         }
     }
 
-    /// Jobs queued or running.
-    pub(crate) fn running(&self) -> usize {
-        self.running
-    }
-
-    /// The next result, or `None` once `deadline` passes first (or no job
-    /// is left to wait for).
-    pub(crate) fn next(&mut self, deadline: Option<Instant>) -> Option<E> {
+    /// The next result, or `None` once `deadline` passes first. With no
+    /// job left and no deadline the machine can never move again: a bug in
+    /// the driver, reported instead of hanging.
+    pub(crate) fn next(&mut self, deadline: Option<Instant>) -> Result<Option<E>, R2Error> {
         if self.running == 0 {
-            if let Some(deadline) = deadline {
-                crate::client::sleep_until(deadline);
-            }
-            return None;
+            let Some(deadline) = deadline else {
+                return Err(stalled());
+            };
+            crate::client::sleep_until(deadline);
+            return Ok(None);
         }
         let result = match deadline {
             Some(deadline) => {
@@ -90,7 +91,7 @@ impl<E: Send + 'static> Workers<E> {
         if result.is_some() {
             self.running -= 1;
         }
-        result
+        Ok(result)
     }
 }
 

@@ -86,7 +86,7 @@ fn upload(core: &Arc<ClientCore>, parts: u64, part: &Bytes) -> u32 {
                 }
                 UploadAction::Done(out) => return out.parts,
                 UploadAction::Failed(error) => panic!("{error}"),
-                UploadAction::ReadStream { .. } | UploadAction::Note(_) => {}
+                UploadAction::ReadStream { .. } | UploadAction::Note { .. } => {}
             }
         }
         for event in events {
@@ -119,7 +119,7 @@ fn download(core: &Arc<ClientCore>, ranges: u64) -> u64 {
                 DownloadAction::Fetch(fetch) => fetches.push(fetch),
                 DownloadAction::Done(out) => return out.size,
                 DownloadAction::Failed(error) => panic!("{error}"),
-                DownloadAction::Note(_) => {}
+                DownloadAction::Note(_) | DownloadAction::Deliver { .. } => {}
             }
         }
         for fetch in fetches {
@@ -201,7 +201,7 @@ impl Stepper {
                         return true;
                     }
                 }
-                Some(UploadAction::Note(_)) => {}
+                Some(UploadAction::Note { .. }) => {}
                 _ => return false,
             }
         }

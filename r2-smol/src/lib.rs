@@ -26,53 +26,15 @@
 //! # Ok(()) }
 //! ```
 
-mod body;
-mod client;
 mod connection;
-mod download;
 mod http1;
-mod list_all;
-mod multipart;
-mod object_stream;
-mod objects;
 mod pool;
-mod round_trip;
+mod runtime;
 mod timeout;
 mod transport;
-mod upload;
 
-pub use client::{R2Client, R2ClientBuilder};
-pub use download::{DownloadRequest, DownloadSink};
-pub use multipart::Multipart;
-pub use object_stream::ObjectStream;
-pub use objects::Objects;
 pub use r2_proto as proto;
 pub use r2_proto::{DEFAULT_POOL_SIZE, Presign};
-pub use upload::{UploadBody, UploadRequest};
+pub use runtime::Smol;
 
-use r2_proto::{BucketName, ObjectKey};
-
-impl R2Client {
-    /// Uploads `body` to `key`: one PutObject below the multipart threshold,
-    /// else a concurrent multipart upload. Options and resume on the
-    /// returned [`UploadRequest`]; `.await` it to run.
-    pub fn upload(
-        &self,
-        bucket: BucketName,
-        key: ObjectKey,
-        body: impl Into<UploadBody>,
-    ) -> UploadRequest<'_> {
-        UploadRequest::new(self, bucket, key, body.into())
-    }
-
-    /// Downloads `key` into `sink` with parallel ranged GETs pinned to one
-    /// version of the object. Options on the returned [`DownloadRequest`].
-    pub fn download(
-        &self,
-        bucket: BucketName,
-        key: ObjectKey,
-        sink: DownloadSink,
-    ) -> DownloadRequest<'_> {
-        DownloadRequest::new(self, bucket, key, sink)
-    }
-}
+r2_async::client_types!(Smol);

@@ -1,7 +1,7 @@
 //! Timers from async-io, which needs no particular executor.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use r2_proto::error::NetworkError;
 
@@ -15,14 +15,4 @@ pub(crate) async fn within<T>(
         Err(NetworkError::Timeout(timeout))
     })
     .await
-}
-
-/// Sleeps until `deadline`, or forever when there is none.
-pub(crate) async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => {
-            smol::Timer::at(deadline).await;
-        }
-        None => std::future::pending::<()>().await,
-    }
 }

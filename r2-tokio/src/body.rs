@@ -1,112 +1,57 @@
-//! Response bodies: on the wire, or whole in memory (recorded or
-//! replayed), read with an idle timeout per chunk.
+//! A response body on its hyper connection: handed over chunk by chunk,
+//! telling the pool once it has been read to its end.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use http::HeaderMap;
-use http_body::{Body, Frame, SizeHint};
-use http_body_util::BodyExt;
+use bytes::Bytes;
+use http_body::Body;
 use hyper::body::Incoming;
 use r2_proto::error::NetworkError;
-use r2_proto::model::body_cut_short;
 
+use crate::pool::Returned;
 use crate::transport::error_chain;
 
-/// A response body.
+/// A response body still on its connection.
 #[derive(Debug)]
-pub enum ResponseBody {
-    /// Still on the connection.
-    Wire(Incoming),
-    /// In memory: read whole while recording, or from a cassette.
-    Whole(Option<Bytes>),
+pub struct WireBody {
+    incoming: Incoming,
+    /// The pool's receipt for the connection, until the body ends.
+    returned: Option<Returned>,
 }
 
-impl Body for ResponseBody {
-    type Data = Bytes;
-    type Error = hyper::Error;
+impl WireBody {
+    pub(crate) fn new(incoming: Incoming, returned: Returned) -> Self {
+        Self {
+            incoming,
+            returned: Some(returned),
+        }
+    }
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
+    /// The next data chunk, `None` at the body's end.
+    pub(crate) fn poll_chunk(
+        &mut self,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        match self.get_mut() {
-            Self::Wire(body) => Pin::new(body).poll_frame(cx),
-            Self::Whole(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        match self {
-            Self::Wire(body) => body.is_end_stream(),
-            Self::Whole(bytes) => bytes.is_none(),
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            Self::Wire(body) => body.size_hint(),
-            Self::Whole(bytes) => {
-                SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
-            }
-        }
-    }
-}
-
-/// The next data chunk of `body`, `None` at its end.
-pub(crate) async fn next_chunk(
-    body: &mut ResponseBody,
-    timeout: Duration,
-) -> Result<Option<Bytes>, NetworkError> {
-    loop {
-        match tokio::time::timeout(timeout, body.frame()).await {
-            Err(_) => return Err(NetworkError::Timeout(timeout)),
-            Ok(None) => return Ok(None),
-            Ok(Some(Err(error))) => {
-                return Err(NetworkError::StreamInterrupted(error_chain(&error)));
-            }
-            Ok(Some(Ok(frame))) => {
-                if let Ok(data) = frame.into_data() {
-                    return Ok(Some(data));
+    ) -> Poll<Option<Result<Bytes, NetworkError>>> {
+        loop {
+            match Pin::new(&mut self.incoming).poll_frame(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    if let Some(returned) = self.returned.take() {
+                        returned.body_read();
+                    }
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Some(Err(error))) => {
+                    let error = NetworkError::StreamInterrupted(error_chain(&error));
+                    return Poll::Ready(Some(Err(error)));
+                }
+                Poll::Ready(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        return Poll::Ready(Some(Ok(data)));
+                    }
                 }
             }
         }
     }
-}
-
-/// The whole body. A body that breaks off before its `Content-Length` is
-/// handed over as far as it came, for the operation to report as
-/// `IncompleteBody` (see [`body_cut_short`]); a stall stays a timeout.
-pub(crate) async fn read_all(
-    body: &mut ResponseBody,
-    headers: &HeaderMap,
-    timeout: Duration,
-) -> Result<Bytes, NetworkError> {
-    let mut first: Option<Bytes> = None;
-    let mut joined = BytesMut::new();
-    loop {
-        let chunk = match next_chunk(body, timeout).await {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => break,
-            Err(NetworkError::Timeout(after)) => return Err(NetworkError::Timeout(after)),
-            Err(error) => {
-                let received = first.as_ref().map_or(joined.len(), Bytes::len) as u64;
-                if !body_cut_short(headers, received) {
-                    return Err(error);
-                }
-                break;
-            }
-        };
-        match first.take() {
-            None if joined.is_empty() => first = Some(chunk),
-            None => joined.extend_from_slice(&chunk),
-            Some(previous) => {
-                joined.extend_from_slice(&previous);
-                joined.extend_from_slice(&chunk);
-            }
-        }
-    }
-    Ok(first.unwrap_or_else(|| joined.freeze()))
 }

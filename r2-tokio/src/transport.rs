@@ -1,14 +1,13 @@
 //! The HTTP layer: a pooled hyper client that sends the exact `http::Uri`
 //! the core signed (no URL re-parsing, so `./`, `../` and `%2e` stay as
 //! they are), over rustls with certificate validation (TLS 1.2+), with a
-//! cap on connections and a timeout per request. Its [`Route`] may also
-//! record each exchange, or answer from a cassette instead of the network.
+//! cap on connections and a timeout to the response head.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -16,10 +15,9 @@ use http_body::{Body, Frame, SizeHint};
 use hyper_util::client::legacy::connect::HttpConnector;
 use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
-use r2_proto::replay::Route;
 
-use crate::body::{ResponseBody, read_all};
-use crate::pool::{Pool, Returned};
+use crate::body::WireBody;
+use crate::pool::Pool;
 
 /// A request body the core built: empty, whole, or in pieces.
 #[derive(Debug)]
@@ -68,32 +66,11 @@ impl Body for OutgoingBody {
     }
 }
 
-/// A response whose body may still be on the wire. Its connection slot is
-/// held until the body has been read (or dropped) and the connection is
-/// back in the pool.
-#[derive(Debug)]
-pub struct Answer {
-    /// The response.
-    pub response: Response<ResponseBody>,
-    /// The pool's receipt for the connection, when the body is on it.
-    pub(crate) returned: Option<Returned>,
-}
-
-impl Answer {
-    /// Tells the pool the body was read to its end.
-    pub(crate) fn body_read(returned: Option<Returned>) {
-        if let Some(returned) = returned {
-            returned.body_read();
-        }
-    }
-}
-
 /// The pooled client.
 #[derive(Debug, Clone)]
 pub struct Transport {
     pool: Arc<Pool>,
     timeout: Duration,
-    route: Route,
 }
 
 impl Transport {
@@ -103,7 +80,6 @@ impl Transport {
         pool_size: usize,
         timeout: Duration,
         allow_http: bool,
-        route: Route,
     ) -> Result<Self, NetworkError> {
         let roots =
             rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -127,44 +103,15 @@ impl Transport {
         Ok(Self {
             pool: Arc::new(Pool::new(pool_size, connector)),
             timeout,
-            route,
         })
     }
 
-    /// The per-request timeout (to the response headers, and between body chunks).
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    /// Sends a signed request; the answer's headers are in, its body not
-    /// yet read (when recording or replaying, the body is already whole).
-    pub async fn send(&self, request: &Request<RequestBody>) -> Result<Answer, NetworkError> {
-        match &self.route {
-            Route::Live => self.send_live(request).await,
-            Route::Record(recorder) => {
-                let pending = recorder.begin(request);
-                let started = Instant::now();
-                let whole = self.send_whole(request).await;
-                recorder.finish(pending, whole.as_ref(), started.elapsed());
-                whole.map(|response| Answer {
-                    response: response.map(|body| ResponseBody::Whole(Some(body))),
-                    returned: None,
-                })
-            }
-            Route::Replay(replayer) => {
-                let replayed = replayer.answer(request)?;
-                if let Some(delay) = replayed.delay {
-                    tokio::time::sleep(delay).await;
-                }
-                replayed.outcome.map(|response| Answer {
-                    response: response.map(|body| ResponseBody::Whole(Some(body))),
-                    returned: None,
-                })
-            }
-        }
-    }
-
-    async fn send_live(&self, request: &Request<RequestBody>) -> Result<Answer, NetworkError> {
+    /// Sends a signed request and returns once the response head is in;
+    /// the body stays on the connection.
+    pub(crate) async fn send(
+        &self,
+        request: &Request<RequestBody>,
+    ) -> Result<Response<WireBody>, NetworkError> {
         let slot = self.pool.slot().await?;
         let uri = request.uri();
         let (target, host) = origin_form(uri)?;
@@ -198,22 +145,7 @@ impl Transport {
             Err(_) => return Err(NetworkError::Timeout(self.timeout)),
         };
         let returned = self.pool.give_back(uri, sender, slot);
-        Ok(Answer {
-            response: response.map(ResponseBody::Wire),
-            returned: Some(returned),
-        })
-    }
-
-    /// Sends `request` and reads its whole answer (for the recorder).
-    async fn send_whole(
-        &self,
-        request: &Request<RequestBody>,
-    ) -> Result<Response<Bytes>, NetworkError> {
-        let answer = self.send_live(request).await?;
-        let (parts, mut body) = answer.response.into_parts();
-        let bytes = read_all(&mut body, &parts.headers, self.timeout).await?;
-        Answer::body_read(answer.returned);
-        Ok(Response::from_parts(parts, bytes))
+        Ok(response.map(|incoming| WireBody::new(incoming, returned)))
     }
 }
 

@@ -202,6 +202,25 @@ pub fn body_cut_short(headers: &HeaderMap, received: u64) -> bool {
     declared_length(headers).is_some_and(|expected| received < expected)
 }
 
+/// What a body that broke off while being read whole means, decided once
+/// for every driver: `Ok(())` hands the bytes that came to the operation,
+/// which reports a body shorter than its `Content-Length` as
+/// [`TransferError::IncompleteBody`]; `Err` fails the request with the
+/// transport's error. A stall (`Timeout`) always stays a timeout, and
+/// without a `Content-Length` a partial body cannot be told from a whole
+/// one, so the transport failure stands.
+pub fn broken_body(
+    headers: &HeaderMap,
+    received: u64,
+    error: crate::error::NetworkError,
+) -> Result<(), crate::error::NetworkError> {
+    match error {
+        crate::error::NetworkError::Timeout(_) => Err(error),
+        _ if body_cut_short(headers, received) => Ok(()),
+        _ => Err(error),
+    }
+}
+
 /// The body length a response's `Content-Length` announces, if it has a
 /// readable one.
 pub fn declared_length(headers: &HeaderMap) -> Option<u64> {

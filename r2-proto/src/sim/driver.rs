@@ -20,8 +20,8 @@ use crate::exchange::{Action, Event, Exchange};
 use crate::ops::{Operation, RequestBody};
 use crate::resilience::{Jitter, Note};
 use crate::transfer::{
-    BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput, Upload,
-    UploadAction, UploadEvent, UploadOptions, UploadOutput, UploadSource,
+    BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput, RangeBody,
+    Upload, UploadAction, UploadEvent, UploadOptions, UploadOutput, UploadSource,
 };
 use crate::{BucketName, ClientCore, Now, ObjectKey, R2Error, RequestId};
 use bytes::Bytes;
@@ -482,7 +482,7 @@ impl Sim {
                         }
                         flights.push(flight);
                     }
-                    UploadAction::Note(note) => self.note(note),
+                    UploadAction::Note { note, .. } => self.note(note),
                     UploadAction::Done(output) => {
                         return if flights.is_empty() {
                             Ok(output)
@@ -555,6 +555,18 @@ impl Sim {
                         flights.push(self.send(fetch.id, &fetch.request))
                     }
                     DownloadAction::Note(note) => self.note(note),
+                    DownloadAction::Deliver { offset, chunks } => {
+                        if offset != file.len() as u64 || offset >= download.completed_prefix() {
+                            return Err(SimError::Broken(format!(
+                                "bytes at {offset} delivered after {} of {} complete",
+                                file.len(),
+                                download.completed_prefix()
+                            )));
+                        }
+                        chunks
+                            .iter()
+                            .for_each(|chunk| file.extend_from_slice(chunk));
+                    }
                     DownloadAction::Done(output) => {
                         return if flights.is_empty() {
                             Ok((file, output))
@@ -627,6 +639,14 @@ impl Sim {
                 }
                 let received = body.len() as u64;
                 download.handle(self.now, DownloadEvent::BodyDone { id, received });
+            }
+            BodyPlan::Keep { len, .. } => {
+                let mut range = RangeBody::new(len);
+                let keep = keep.map_or(body.len(), |k| {
+                    usize::try_from(k).unwrap_or(usize::MAX).min(body.len())
+                });
+                let chunks = vec![range.take(body.slice(..keep))];
+                download.handle(self.now, DownloadEvent::BodyKept { id, chunks });
             }
             BodyPlan::ReadError => download.handle(self.now, DownloadEvent::ErrorBody { id, body }),
             BodyPlan::Discard => {}

@@ -5,30 +5,15 @@
 //! the ETag, and the other ranges follow with `If-Match: <etag>`, so an
 //! object replaced mid-way fails with `PreconditionFailed` instead of
 //! producing a file mixed from two versions. The driver writes each range at
-//! its offset (a file), or keeps finished ranges until
-//! [`Download::completed_prefix`] reaches them (a stream).
+//! its offset (a file, [`BodyPlan::Write`]), or hands a range's bytes back
+//! ([`BodyPlan::Keep`], for a stream): the machine then releases them in
+//! order with [`DownloadAction::Deliver`] as the completed prefix grows, so
+//! no driver keeps an ordering of its own.
 //!
-//! ```text
-//! loop {
-//!     while let Some(action) = download.poll(now()) {
-//!         match action {
-//!             DownloadAction::Fetch(fetch) => spawn_send(fetch),
-//!             DownloadAction::Note(note) => log(note),
-//!             DownloadAction::Done(output) => return Ok(output),
-//!             DownloadAction::Failed(error) => return Err(error),
-//!         }
-//!     }
-//!     match next_headers_or_body_event_or(download.deadline()) {
-//!         Headers(id, status, headers) => match download.on_headers(now(), id, status, &headers) {
-//!             BodyPlan::Write { offset, len } => spawn_copy_body(id, offset, len), // then BodyDone
-//!             BodyPlan::ReadError => spawn_read_error_body(id),                    // then ErrorBody
-//!             BodyPlan::Discard => drop_body(id),
-//!         },
-//!         Body(event) => download.handle(now(), event),
-//!         Deadline => {}
-//!     }
-//! }
-//! ```
+//! The driver's loop: drain [`Download::poll`] until it returns `None`
+//! (fetch, note, deliver, done or failed), then wait for the next headers
+//! (→ [`Download::on_headers`], which says what to do with the body), the
+//! next body outcome (→ [`Download::handle`]) or [`Download::deadline`].
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -88,6 +73,14 @@ pub struct Fetch {
 pub enum DownloadAction {
     /// Send this ranged GET.
     Fetch(Fetch),
+    /// Hand these bytes on: the object's bytes from `offset`, released in
+    /// order (only for [`BodyPlan::Keep`] downloads).
+    Deliver {
+        /// Where the bytes start in the object.
+        offset: u64,
+        /// The bytes, in order.
+        chunks: Vec<Bytes>,
+    },
     /// Log or count this.
     Note(Note),
     /// Every byte arrived.
@@ -99,12 +92,30 @@ pub enum DownloadAction {
 /// What happened to a ranged GET after its headers (see [`Download::on_headers`]).
 #[derive(Debug)]
 pub enum DownloadEvent {
-    /// The body was written whole; `received` bytes.
+    /// The body was written to its end ([`BodyPlan::Write`]); `received` bytes.
     BodyDone {
         /// The request's id.
         id: RequestId,
         /// Bytes received.
         received: u64,
+    },
+    /// The body was read to its end and its bytes are handed back
+    /// ([`BodyPlan::Keep`]); the machine delivers them in order.
+    BodyKept {
+        /// The request's id.
+        id: RequestId,
+        /// The bytes received, in order.
+        chunks: Vec<Bytes>,
+    },
+    /// The body broke off after `received` bytes: a stall stays a
+    /// timeout, anything else is a body cut short. Retried as the policy says.
+    BodyBroke {
+        /// The request's id.
+        id: RequestId,
+        /// Bytes received before it broke.
+        received: u64,
+        /// What the transport reported.
+        error: NetworkError,
     },
     /// The error body, read because `on_headers` said so.
     ErrorBody {
@@ -135,14 +146,23 @@ pub enum DownloadEvent {
 /// What to do with a response's body.
 ///
 /// A range can fail mid-body and be fetched again: a driver writing to a
-/// file simply writes the retry over the same bytes; a driver producing a
-/// stream holds a range's bytes until `BodyDone`, and releases them in
-/// order up to [`Download::completed_prefix`].
+/// file simply writes the retry over the same bytes; a download in order
+/// hands each range's bytes back, and the machine releases them.
+/// Either way [`RangeBody`] counts the bytes and cuts off any past `len`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyPlan {
-    /// Write the body at `offset`; it must hold exactly `len` bytes.
+    /// Write the body at `offset` and report `BodyDone`; it must hold
+    /// exactly `len` bytes.
     Write {
         /// Where the bytes go.
+        offset: u64,
+        /// How many there must be.
+        len: u64,
+    },
+    /// Read the body into memory and hand it back as `BodyKept` (a download
+    /// in order); it must hold exactly `len` bytes.
+    Keep {
+        /// Where the bytes go in the object.
         offset: u64,
         /// How many there must be.
         len: u64,
@@ -151,6 +171,42 @@ pub enum BodyPlan {
     ReadError,
     /// Drop the body: the machine no longer waits for it.
     Discard,
+}
+
+/// A range's body as it arrives: counts it, and cuts off bytes past the
+/// range's end, so that no driver keeps or writes more than was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RangeBody {
+    len: u64,
+    received: u64,
+}
+
+impl RangeBody {
+    /// A body that must hold `len` bytes.
+    pub fn new(len: u64) -> Self {
+        Self { len, received: 0 }
+    }
+
+    /// The part of `chunk` that belongs to the range (all of it, or the
+    /// bytes up to the range's end), counted.
+    pub fn take(&mut self, mut chunk: Bytes) -> Bytes {
+        chunk.truncate(self.fits(chunk.len()));
+        chunk
+    }
+
+    /// How many of `available` bytes belong to the range (the first ones),
+    /// counted: for a driver that reads into a buffer of its own.
+    pub fn fits(&mut self, available: usize) -> usize {
+        let room = self.len.saturating_sub(self.received);
+        let fits = usize::try_from(room).unwrap_or(usize::MAX).min(available);
+        self.received += fits as u64;
+        fits
+    }
+
+    /// Bytes taken so far.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
 }
 
 /// The downloaded object.
@@ -188,6 +244,8 @@ struct Range {
     len: Option<u64>,
     state: RangeState,
     attempts: Attempts,
+    /// A finished range's bytes, until the prefix reaches it (in order only).
+    kept: Vec<Bytes>,
 }
 
 /// One download.
@@ -216,6 +274,8 @@ pub struct Download {
     etag: Option<ETag>,
     requests: u32,
     notes: VecDeque<Note>,
+    /// Bytes the prefix has reached, to hand on in order.
+    deliveries: VecDeque<(u64, Vec<Bytes>)>,
     /// A fetch made while notes were waiting: it goes out after them.
     outbox: Option<Fetch>,
     finished: Option<Option<Result<DownloadOutput, R2Error>>>,
@@ -242,6 +302,7 @@ impl Download {
             len: None,
             state: RangeState::Waiting,
             attempts: Attempts::new(Some(bucket.as_str())),
+            kept: Vec::new(),
         };
         Self {
             etag: options.if_match.clone(),
@@ -263,6 +324,7 @@ impl Download {
             size: None,
             requests: 0,
             notes: VecDeque::new(),
+            deliveries: VecDeque::new(),
             outbox: None,
             finished: None,
         }
@@ -336,9 +398,13 @@ impl Download {
         }
         if done {
             self.done += 1;
-            while let Some(range) = self.ranges.get(self.prefix.0)
+            while let Some(range) = self.ranges.get_mut(self.prefix.0)
                 && matches!(range.state, RangeState::Done)
             {
+                let kept = std::mem::take(&mut range.kept);
+                if !kept.is_empty() {
+                    self.deliveries.push_back((range.offset, kept));
+                }
                 self.prefix = (self.prefix.0 + 1, self.prefix.1 + range.len.unwrap_or(0));
             }
         }
@@ -379,6 +445,9 @@ impl Download {
         loop {
             if let Some(note) = self.notes.pop_front() {
                 return Some(DownloadAction::Note(note));
+            }
+            if let Some((offset, chunks)) = self.deliveries.pop_front() {
+                return Some(DownloadAction::Deliver { offset, chunks });
             }
             if let Some(fetch) = self.outbox.take() {
                 return Some(DownloadAction::Fetch(fetch));
@@ -555,7 +624,11 @@ impl Download {
             return BodyPlan::Discard;
         }
         self.set_state(index, RangeState::Streaming(id));
-        BodyPlan::Write { offset, len }
+        if self.options.in_order {
+            BodyPlan::Keep { offset, len }
+        } else {
+            BodyPlan::Write { offset, len }
+        }
     }
 
     /// Plans every range from the first answer: size from `Content-Range`
@@ -588,6 +661,7 @@ impl Download {
                 len: Some(part_size.min(size - offset)),
                 state: RangeState::Waiting,
                 attempts: Attempts::new(Some(self.bucket.as_str())),
+                kept: Vec::new(),
             });
             offset += part_size;
         }
@@ -598,20 +672,28 @@ impl Download {
     pub fn handle(&mut self, now: Now, event: DownloadEvent) {
         match event {
             DownloadEvent::BodyDone { id, received } => {
+                self.body_ended(now, id, received, Vec::new());
+            }
+            DownloadEvent::BodyKept { id, chunks } => {
+                let received = chunks.iter().map(|c| c.len() as u64).sum();
+                self.body_ended(now, id, received, chunks);
+            }
+            DownloadEvent::BodyBroke {
+                id,
+                received,
+                error,
+            } => {
                 let Some(index) = self.index_of(id) else {
                     return;
                 };
-                let Some(range) = self.ranges.get_mut(index) else {
-                    return;
+                let error = match error {
+                    NetworkError::Timeout(_) => R2Error::Network(error),
+                    _ => {
+                        let expected = self.ranges.get(index).and_then(|r| r.len).unwrap_or(0);
+                        TransferError::IncompleteBody { expected, received }.into()
+                    }
                 };
-                let expected = range.len.unwrap_or(0);
-                if received == expected {
-                    range.attempts.succeeded(&self.core, &mut self.notes);
-                    self.set_state(index, RangeState::Done);
-                } else {
-                    let error = TransferError::IncompleteBody { expected, received }.into();
-                    self.range_failed(now, index, error);
-                }
+                self.range_failed(now, index, error);
             }
             DownloadEvent::ErrorBody { id, body } => {
                 let Some(index) = self.index_of(id) else {
@@ -662,6 +744,27 @@ impl Download {
                 self.set_state(index, RangeState::Waiting);
                 self.fail(TransferError::SinkFailed { offset, message }.into());
             }
+        }
+    }
+
+    /// A range's body came to its end with `received` bytes (`kept`, when
+    /// handed back): done when it holds the whole range, else cut short.
+    fn body_ended(&mut self, now: Now, id: RequestId, received: u64, kept: Vec<Bytes>) {
+        let Some(index) = self.index_of(id) else {
+            return;
+        };
+        let Some(range) = self.ranges.get_mut(index) else {
+            debug_assert!(false, "an in-flight range that does not exist");
+            return;
+        };
+        let expected = range.len.unwrap_or(0);
+        if received == expected {
+            range.attempts.succeeded(&self.core, &mut self.notes);
+            range.kept = kept;
+            self.set_state(index, RangeState::Done);
+        } else {
+            let error = TransferError::IncompleteBody { expected, received }.into();
+            self.range_failed(now, index, error);
         }
     }
 

@@ -14,7 +14,7 @@
 //!             UploadAction::ReadPart { part, offset, len } => spawn_read(part, offset, len),
 //!             UploadAction::ReadStream { part, max } => spawn_stream_read(part, max),
 //!             UploadAction::Send { id, request } => spawn_send(id, request),
-//!             UploadAction::Note(note) => log(note),
+//!             UploadAction::Note { operation, note } => log(operation, note),
 //!             UploadAction::Done(output) => return Ok(output),
 //!             UploadAction::Failed(error) => return Err(error),
 //!         }
@@ -37,6 +37,7 @@ mod upload;
 
 pub use download::{
     BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput, Fetch,
+    RangeBody,
 };
 pub use plan::{MAX_OBJECT_SIZE, MAX_PARTS, PartPlan};
 pub use request::{DownloadSpec, UploadSpec};

@@ -25,7 +25,8 @@ use crate::model::{Checksum, ChecksumAlgorithm, ChecksumType, ETag, Integrity};
 use crate::names::{BucketName, ObjectKey};
 use crate::ops::{
     AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload,
-    HeadObject, ObjectAttributes, PartSummary, PutObject, RequestBody, UploadPart,
+    HeadObject, ObjectAttributes, Operation, OperationName, PartSummary, PutObject, RequestBody,
+    UploadPart,
 };
 use crate::resilience::{Note, RetryClass};
 
@@ -145,8 +146,13 @@ pub enum UploadAction {
         /// The signed request.
         request: Request<RequestBody>,
     },
-    /// Log or count this.
-    Note(Note),
+    /// Log or count this, for the operation it concerns.
+    Note {
+        /// The request's operation (a part, Create, Complete, Abort...).
+        operation: OperationName,
+        /// What happened.
+        note: Note,
+    },
     /// The object is stored.
     Done(UploadOutput),
     /// The upload failed for good ([`R2Error::Upload`] for multipart uploads).
@@ -595,7 +601,9 @@ impl Upload {
     pub fn poll(&mut self, now: Now) -> Option<UploadAction> {
         loop {
             if let Some(note) = self.notes.pop_front() {
-                return Some(UploadAction::Note(note));
+                // Only Complete's own retries are queued here.
+                let operation = OperationName::CompleteMultipartUpload;
+                return Some(UploadAction::Note { operation, note });
             }
             match self.step(now) {
                 Step::Act(action) => return Some(action),
@@ -612,7 +620,7 @@ impl Upload {
                 self.phase = Phase::ReadingSingle;
                 Step::Idle
             }
-            Phase::Single(mut exchange) => match exchange.poll(now).map(split) {
+            Phase::Single(mut exchange) => match exchange.poll(now).map(split::<PutObject>) {
                 None => {
                     self.phase = Phase::Single(exchange);
                     Step::Idle
@@ -636,79 +644,86 @@ impl Upload {
                     Step::Act(action)
                 }
             },
-            Phase::Creating(mut exchange) => match exchange.poll(now).map(split) {
-                None => {
-                    self.phase = Phase::Creating(exchange);
-                    Step::Idle
-                }
-                Some(Err(Ok(created))) => {
-                    self.upload_id = Some(created.upload_id);
-                    self.phase = Phase::Parts;
-                    for index in self.active.clone() {
-                        if let PartState::Buffered(data) = self.set_state(index, PartState::Waiting)
-                        {
-                            self.send_part(index, data);
-                        }
+            Phase::Creating(mut exchange) => {
+                match exchange.poll(now).map(split::<CreateMultipartUpload>) {
+                    None => {
+                        self.phase = Phase::Creating(exchange);
+                        Step::Idle
                     }
-                    Step::Again
+                    Some(Err(Ok(created))) => {
+                        self.upload_id = Some(created.upload_id);
+                        self.phase = Phase::Parts;
+                        for index in self.active.clone() {
+                            if let PartState::Buffered(data) =
+                                self.set_state(index, PartState::Waiting)
+                            {
+                                self.send_part(index, data);
+                            }
+                        }
+                        Step::Again
+                    }
+                    Some(Err(Err(error))) => {
+                        self.finish(Err(error));
+                        Step::Again
+                    }
+                    Some(Ok(action)) => {
+                        self.phase = Phase::Creating(exchange);
+                        Step::Act(action)
+                    }
                 }
-                Some(Err(Err(error))) => {
-                    self.finish(Err(error));
-                    Step::Again
-                }
-                Some(Ok(action)) => {
-                    self.phase = Phase::Creating(exchange);
-                    Step::Act(action)
-                }
-            },
+            }
             Phase::Parts => {
                 self.phase = Phase::Parts;
                 self.step_parts(now)
             }
-            Phase::Completing(mut exchange, tries) => match exchange.poll(now).map(split) {
-                None => {
-                    self.phase = Phase::Completing(exchange, tries);
-                    Step::Idle
-                }
-                Some(Err(Ok(out))) => {
-                    self.finish(Ok(self.output(out.etag)));
-                    Step::Again
-                }
-                Some(Err(Err(error))) => {
-                    self.after_complete_failure(tries, error);
-                    Step::Again
-                }
-                Some(Ok(action)) => {
-                    self.phase = Phase::Completing(exchange, tries);
-                    Step::Act(action)
-                }
-            },
-            Phase::Verifying(mut exchange, tries, error) => match exchange.poll(now).map(split) {
-                None => {
-                    self.phase = Phase::Verifying(exchange, tries, error);
-                    Step::Idle
-                }
-                Some(Err(result)) => {
-                    let expected = self.expected_etag();
-                    let total = self.plan.map(|p| p.total()).or(self.progress.total);
-                    match result {
-                        Ok(head)
-                            if expected.is_some()
-                                && head.etag == expected
-                                && head.content_length == total =>
-                        {
-                            let etag = head.etag.unwrap_or_else(|| ETag::new(""));
-                            self.finish(Ok(self.output(etag)));
-                        }
-                        _ => self.retry_complete(now, tries, error),
+            Phase::Completing(mut exchange, tries) => {
+                match exchange.poll(now).map(split::<CompleteMultipartUpload>) {
+                    None => {
+                        self.phase = Phase::Completing(exchange, tries);
+                        Step::Idle
                     }
-                    Step::Again
+                    Some(Err(Ok(out))) => {
+                        self.finish(Ok(self.output(out.etag)));
+                        Step::Again
+                    }
+                    Some(Err(Err(error))) => {
+                        self.after_complete_failure(tries, error);
+                        Step::Again
+                    }
+                    Some(Ok(action)) => {
+                        self.phase = Phase::Completing(exchange, tries);
+                        Step::Act(action)
+                    }
                 }
-                Some(Ok(action)) => {
-                    self.phase = Phase::Verifying(exchange, tries, error);
-                    Step::Act(action)
+            }
+            Phase::Verifying(mut exchange, tries, error) => {
+                match exchange.poll(now).map(split::<HeadObject>) {
+                    None => {
+                        self.phase = Phase::Verifying(exchange, tries, error);
+                        Step::Idle
+                    }
+                    Some(Err(result)) => {
+                        let expected = self.expected_etag();
+                        let total = self.plan.map(|p| p.total()).or(self.progress.total);
+                        match result {
+                            Ok(head)
+                                if expected.is_some()
+                                    && head.etag == expected
+                                    && head.content_length == total =>
+                            {
+                                let etag = head.etag.unwrap_or_else(|| ETag::new(""));
+                                self.finish(Ok(self.output(etag)));
+                            }
+                            _ => self.retry_complete(now, tries, error),
+                        }
+                        Step::Again
+                    }
+                    Some(Ok(action)) => {
+                        self.phase = Phase::Verifying(exchange, tries, error);
+                        Step::Act(action)
+                    }
                 }
-            },
+            }
             Phase::CompleteBackoff(until, tries) => {
                 if now.instant < until {
                     self.phase = Phase::CompleteBackoff(until, tries);
@@ -725,32 +740,34 @@ impl Upload {
                 self.after_drain(failure);
                 Step::Again
             }
-            Phase::Aborting(mut exchange, mut failure) => match exchange.poll(now).map(split) {
-                None => {
-                    self.phase = Phase::Aborting(exchange, failure);
-                    Step::Idle
-                }
-                Some(Err(result)) => {
-                    // `NoSuchUpload` on a retried abort: the first one took effect.
-                    failure.aborted = match result {
-                        Ok(_) => true,
-                        Err(R2Error::Multipart(MultipartError::NoSuchUpload(_))) => {
-                            exchange.attempts() > 1
-                        }
-                        Err(_) => false,
-                    };
-                    if !failure.aborted {
-                        // The upload still exists: say how to resume (or abort) it.
-                        failure.resume = self.resume_state();
+            Phase::Aborting(mut exchange, mut failure) => {
+                match exchange.poll(now).map(split::<AbortMultipartUpload>) {
+                    None => {
+                        self.phase = Phase::Aborting(exchange, failure);
+                        Step::Idle
                     }
-                    self.finish(Err(R2Error::Upload(failure)));
-                    Step::Again
+                    Some(Err(result)) => {
+                        // `NoSuchUpload` on a retried abort: the first one took effect.
+                        failure.aborted = match result {
+                            Ok(_) => true,
+                            Err(R2Error::Multipart(MultipartError::NoSuchUpload(_))) => {
+                                exchange.attempts() > 1
+                            }
+                            Err(_) => false,
+                        };
+                        if !failure.aborted {
+                            // The upload still exists: say how to resume (or abort) it.
+                            failure.resume = self.resume_state();
+                        }
+                        self.finish(Err(R2Error::Upload(failure)));
+                        Step::Again
+                    }
+                    Some(Ok(action)) => {
+                        self.phase = Phase::Aborting(exchange, failure);
+                        Step::Act(action)
+                    }
                 }
-                Some(Ok(action)) => {
-                    self.phase = Phase::Aborting(exchange, failure);
-                    Step::Act(action)
-                }
-            },
+            }
             Phase::Finished(mut result) => {
                 let action = result.take().map(|r| match r {
                     Ok(output) => UploadAction::Done(output),
@@ -932,7 +949,7 @@ impl Upload {
                 continue;
             };
             let checksum = *checksum;
-            match exchange.poll(now).map(split) {
+            match exchange.poll(now).map(split::<UploadPart>) {
                 None => {}
                 Some(Err(Ok(out))) => {
                     self.confirm(
@@ -1243,10 +1260,15 @@ impl Upload {
 }
 
 /// An exchange's action: one to relay to the driver, or its end.
-fn split<T>(action: Action<T>) -> Result<UploadAction, Result<T, R2Error>> {
+fn split<O: Operation>(
+    action: Action<O::Output>,
+) -> Result<UploadAction, Result<O::Output, R2Error>> {
     match action {
         Action::Send { id, request } => Ok(UploadAction::Send { id, request }),
-        Action::Note(note) => Ok(UploadAction::Note(note)),
+        Action::Note(note) => Ok(UploadAction::Note {
+            operation: O::NAME,
+            note,
+        }),
         Action::Done(result) => Err(result),
     }
 }

@@ -1,41 +1,47 @@
 //! `client.upload(bucket, key, body)`: one PutObject for a small source, a
 //! concurrent multipart upload otherwise, driven from the core's
-//! [`Upload`] machine. The driver reads what the machine asks for, sends
-//! what it signs, and sleeps until its deadlines; every decision (part
-//! size, retries, abort or keep for resume) is the machine's.
+//! [`Upload`](r2_proto::transfer::Upload) machine. The driver reads what
+//! the machine asks for, sends what it signs, and sleeps until its
+//! deadlines; every decision (part size, retries, abort or keep for
+//! resume) is the machine's.
 
 use std::future::{Future, IntoFuture};
-use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
+use futures_util::lock::Mutex;
 use futures_util::stream::FuturesUnordered;
-use r2_proto::error::R2Error;
-use r2_proto::ops::{ListParts, OperationName, PartSummary};
+use r2_proto::error::{R2Error, TransferError};
+use r2_proto::ops::{ListParts, PartSummary};
 use r2_proto::telemetry;
 use r2_proto::transfer::{UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec};
 use r2_proto::{BucketName, ObjectKey};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
-use tokio::sync::Mutex;
 
-use crate::client::{R2Client, now, stalled};
-use crate::round_trip;
+use crate::client::{R2Client, now};
+use crate::driving::next_event;
+use crate::runtime::{Erased, Reads, Runtime, StreamReader};
+use crate::wire::round_trip;
 
 /// Where an upload's bytes come from.
-pub enum UploadBody {
+pub enum UploadBody<R: Runtime> {
     /// Bytes in memory.
     Bytes(Bytes),
     /// A file, read part by part at its offsets (resumable).
     File(PathBuf),
     /// A reader of unknown length, read once front to back.
-    Reader(Box<dyn AsyncRead + Send + Unpin>),
+    Reader(StreamSource<R>),
 }
 
-impl std::fmt::Debug for UploadBody {
+/// A reader of unknown length, made by [`UploadBody::reader`].
+pub struct StreamSource<R> {
+    reader: Box<dyn StreamReader>,
+    runtime: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<R: Runtime> std::fmt::Debug for UploadBody<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Bytes(bytes) => write!(f, "Bytes({} bytes)", bytes.len()),
@@ -45,25 +51,32 @@ impl std::fmt::Debug for UploadBody {
     }
 }
 
-impl UploadBody {
+impl<R: Runtime> UploadBody<R> {
     /// A file.
     pub fn file(path: impl AsRef<Path>) -> Self {
         Self::File(path.as_ref().to_path_buf())
     }
 
-    /// A reader of unknown length.
-    pub fn reader(reader: impl AsyncRead + Send + Unpin + 'static) -> Self {
-        Self::Reader(Box::new(reader))
+    /// A reader of unknown length (the runtime's `AsyncRead`).
+    pub fn reader<T>(reader: T) -> Self
+    where
+        R: Reads<T>,
+        T: Send + 'static,
+    {
+        Self::Reader(StreamSource {
+            reader: Box::new(Erased::<R, T>::new(reader)),
+            runtime: std::marker::PhantomData,
+        })
     }
 }
 
-impl From<Bytes> for UploadBody {
+impl<R: Runtime> From<Bytes> for UploadBody<R> {
     fn from(bytes: Bytes) -> Self {
         Self::Bytes(bytes)
     }
 }
 
-impl From<Vec<u8>> for UploadBody {
+impl<R: Runtime> From<Vec<u8>> for UploadBody<R> {
     fn from(bytes: Vec<u8>) -> Self {
         Self::Bytes(bytes.into())
     }
@@ -71,13 +84,13 @@ impl From<Vec<u8>> for UploadBody {
 
 /// An upload being set up; `.await` it to run it.
 #[must_use = "an upload does nothing until awaited"]
-pub struct UploadRequest<'a> {
-    client: &'a R2Client,
-    body: UploadBody,
+pub struct UploadRequest<'a, R: Runtime> {
+    client: &'a R2Client<R>,
+    body: UploadBody<R>,
     spec: UploadSpec,
 }
 
-impl std::fmt::Debug for UploadRequest<'_> {
+impl<R: Runtime> std::fmt::Debug for UploadRequest<'_, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UploadRequest")
             .field("body", &self.body)
@@ -86,20 +99,25 @@ impl std::fmt::Debug for UploadRequest<'_> {
     }
 }
 
-impl<'a> UploadRequest<'a> {
-    pub(crate) fn new(
-        client: &'a R2Client,
+impl<R: Runtime> R2Client<R> {
+    /// Uploads `body` to `key`: one PutObject below the multipart threshold,
+    /// else a concurrent multipart upload. Options and resume on the
+    /// returned [`UploadRequest`]; `.await` it to run.
+    pub fn upload(
+        &self,
         bucket: BucketName,
         key: ObjectKey,
-        body: UploadBody,
-    ) -> Self {
-        Self {
-            spec: UploadSpec::new(client.config(), bucket, key),
-            client,
-            body,
+        body: impl Into<UploadBody<R>>,
+    ) -> UploadRequest<'_, R> {
+        UploadRequest {
+            spec: UploadSpec::new(self.config(), bucket, key),
+            client: self,
+            body: body.into(),
         }
     }
+}
 
+impl<R: Runtime> UploadRequest<'_, R> {
     r2_proto::upload_setters!();
 
     async fn run(self) -> Result<UploadOutput, R2Error> {
@@ -115,69 +133,7 @@ impl<'a> UploadRequest<'a> {
     }
 }
 
-async fn drive(
-    client: &R2Client,
-    body: UploadBody,
-    spec: &mut UploadSpec,
-) -> Result<UploadOutput, R2Error> {
-    let core = Arc::clone(client.core());
-    let (source, reader) = match body {
-        UploadBody::Bytes(bytes) => (
-            UploadSource::Sized(bytes.len() as u64),
-            Source::Bytes(bytes),
-        ),
-        UploadBody::File(path) => {
-            let size = tokio::fs::metadata(&path)
-                .await
-                .map_err(|e| source_failed(0, &e))?
-                .len();
-            (UploadSource::Sized(size), Source::File(path))
-        }
-        UploadBody::Reader(reader) => (UploadSource::Stream, Source::Reader(Mutex::new(reader))),
-    };
-    let listed = match spec.resume_listing()? {
-        Some(list) => list_all_parts(client, list).await?,
-        None => Vec::new(),
-    };
-    let mut upload = spec.machine(core, source, &listed)?;
-    let reader = &reader;
-    let mut tasks =
-        FuturesUnordered::<Pin<Box<dyn Future<Output = UploadEvent> + Send + '_>>>::new();
-    loop {
-        while let Some(action) = upload.poll(now()) {
-            match action {
-                UploadAction::ReadPart { part, offset, len } => {
-                    tasks.push(Box::pin(reader.read_part(part, offset, len)));
-                }
-                UploadAction::ReadStream { part, max } => {
-                    tasks.push(Box::pin(reader.read_stream(part, max)));
-                }
-                UploadAction::Send { id, request } => {
-                    let transport = &client.inner.transport;
-                    tasks.push(Box::pin(async move {
-                        round_trip::exchange(transport, id, &request).await.into()
-                    }));
-                }
-                UploadAction::Note(note) => telemetry::note(OperationName::UploadPart, &note),
-                UploadAction::Done(output) => return Ok(output),
-                UploadAction::Failed(error) => return Err(error),
-            }
-        }
-        spec.observe(&upload);
-        let deadline = upload.deadline();
-        let event = tokio::select! {
-            event = tasks.next(), if !tasks.is_empty() => event,
-            () = sleep_until(deadline), if deadline.is_some() => None,
-            else => return Err(stalled()),
-        };
-        if let Some(event) = event {
-            upload.handle(now(), event);
-        }
-        spec.observe(&upload);
-    }
-}
-
-impl<'a> IntoFuture for UploadRequest<'a> {
+impl<'a, R: Runtime> IntoFuture for UploadRequest<'a, R> {
     type Output = Result<UploadOutput, R2Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
 
@@ -186,14 +142,51 @@ impl<'a> IntoFuture for UploadRequest<'a> {
     }
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    if let Some(deadline) = deadline {
-        tokio::time::sleep_until(deadline.into()).await;
+type Task<'a> = Pin<Box<dyn Future<Output = UploadEvent> + Send + 'a>>;
+
+async fn drive<R: Runtime>(
+    client: &R2Client<R>,
+    body: UploadBody<R>,
+    spec: &mut UploadSpec,
+) -> Result<UploadOutput, R2Error> {
+    let (source, reader) = Source::of(body).await?;
+    let listed = match spec.resume_listing()? {
+        Some(list) => list_all_parts(client, list).await?,
+        None => Vec::new(),
+    };
+    let mut upload = spec.machine(Arc::clone(client.core()), source, &listed)?;
+    let (reader, wire) = (&reader, &client.inner.wire);
+    let mut tasks = FuturesUnordered::<Task<'_>>::new();
+    loop {
+        while let Some(action) = upload.poll(now()) {
+            match action {
+                UploadAction::ReadPart { part, offset, len } => {
+                    tasks.push(Box::pin(reader.read_part::<R>(part, offset, len)));
+                }
+                UploadAction::ReadStream { part, max } => {
+                    tasks.push(Box::pin(reader.read_stream(part, max)));
+                }
+                UploadAction::Send { id, request } => tasks.push(Box::pin(async move {
+                    round_trip(wire, id, &request).await.into()
+                })),
+                UploadAction::Note { operation, note } => telemetry::note(operation, &note),
+                UploadAction::Done(output) => return Ok(output),
+                UploadAction::Failed(error) => return Err(error),
+            }
+        }
+        spec.observe(&upload);
+        if let Some(event) = next_event::<R, _>(&mut tasks, upload.deadline()).await? {
+            upload.handle(now(), event);
+        }
+        spec.observe(&upload);
     }
 }
 
 /// Every part ListParts reports for a kept upload.
-async fn list_all_parts(client: &R2Client, list: ListParts) -> Result<Vec<PartSummary>, R2Error> {
+async fn list_all_parts<R: Runtime>(
+    client: &R2Client<R>,
+    list: ListParts,
+) -> Result<Vec<PartSummary>, R2Error> {
     let mut pages = list.pages();
     let mut parts = Vec::new();
     while let Some(request) = pages.next_request().cloned() {
@@ -204,23 +197,33 @@ async fn list_all_parts(client: &R2Client, list: ListParts) -> Result<Vec<PartSu
     Ok(parts)
 }
 
-fn source_failed(part: u32, error: &std::io::Error) -> R2Error {
-    r2_proto::error::TransferError::SourceFailed {
-        part,
-        message: error.to_string(),
-    }
-    .into()
-}
-
 /// The bytes behind an upload.
 enum Source {
     Bytes(Bytes),
     File(PathBuf),
-    Reader(Mutex<Box<dyn AsyncRead + Send + Unpin>>),
+    Reader(Mutex<Box<dyn StreamReader>>),
 }
 
 impl Source {
-    async fn read_part(&self, part: u32, offset: u64, len: u64) -> UploadEvent {
+    /// The source of `body`, and what the machine is told about it.
+    async fn of<R: Runtime>(body: UploadBody<R>) -> Result<(UploadSource, Self), R2Error> {
+        Ok(match body {
+            UploadBody::Bytes(bytes) => (
+                UploadSource::Sized(bytes.len() as u64),
+                Source::Bytes(bytes),
+            ),
+            UploadBody::File(path) => {
+                let size = R::file_len(&path).await.map_err(|e| source_failed(0, &e))?;
+                (UploadSource::Sized(size), Source::File(path))
+            }
+            UploadBody::Reader(stream) => (
+                UploadSource::Stream,
+                Source::Reader(Mutex::new(stream.reader)),
+            ),
+        })
+    }
+
+    async fn read_part<R: Runtime>(&self, part: u32, offset: u64, len: u64) -> UploadEvent {
         let read = match self {
             Self::Bytes(bytes) => {
                 let start = usize::try_from(offset)
@@ -231,7 +234,7 @@ impl Source {
                     .min(bytes.len());
                 Ok(bytes.slice(start..end))
             }
-            Self::File(path) => read_file_range(path, offset, len).await,
+            Self::File(path) => R::read_at(path, offset, len).await,
             Self::Reader(_) => Err(std::io::Error::other("a stream has no offsets")),
         };
         match read {
@@ -255,39 +258,37 @@ impl Source {
         let mut buffer = BytesMut::with_capacity(want.min(64 << 20));
         loop {
             if buffer.len() >= want {
+                let data = buffer.freeze();
                 return UploadEvent::StreamRead {
                     part,
-                    data: buffer.freeze(),
+                    data,
                     end: false,
                 };
             }
             let room = (want - buffer.len()).min(1 << 20);
-            let mut limited = (&mut *reader).take(room as u64);
-            match limited.read_buf(&mut buffer).await {
+            match reader.read_into(&mut buffer, room).await {
                 Ok(0) => {
+                    let data = buffer.freeze();
                     return UploadEvent::StreamRead {
                         part,
-                        data: buffer.freeze(),
+                        data,
                         end: true,
                     };
                 }
                 Ok(_) => {}
                 Err(error) => {
-                    return UploadEvent::ReadFailed {
-                        part,
-                        message: error.to_string(),
-                    };
+                    let message = error.to_string();
+                    return UploadEvent::ReadFailed { part, message };
                 }
             }
         }
     }
 }
 
-async fn read_file_range(path: &Path, offset: u64, len: u64) -> std::io::Result<Bytes> {
-    let mut file = tokio::fs::File::open(path).await?;
-    file.seek(SeekFrom::Start(offset)).await?;
-    let want = usize::try_from(len).map_err(std::io::Error::other)?;
-    let mut buffer = BytesMut::zeroed(want);
-    file.read_exact(&mut buffer).await?;
-    Ok(buffer.freeze())
+fn source_failed(part: u32, error: &std::io::Error) -> R2Error {
+    TransferError::SourceFailed {
+        part,
+        message: error.to_string(),
+    }
+    .into()
 }

@@ -8,34 +8,41 @@ use r2_proto::exchange::{Action, Event, Exchange};
 use r2_proto::model::{BodyCheck, ObjectMetadata};
 use r2_proto::ops::{
     CopyObject, CopyObjectOutput, DeleteObject, DeleteObjects, DeleteObjectsOutput, GetObject,
-    GetObjectOutput, HeadObject, ListObjectsV2, ListObjectsV2Output, ObjectSummary, PutObject,
-    PutObjectOutput, StreamedGet,
+    GetObjectOutput, HeadObject, ListObjectsV2, ListObjectsV2Output, ObjectSummary, Operation,
+    PutObject, PutObjectOutput, StreamedGet,
 };
 use r2_proto::telemetry;
 use r2_proto::transfer::UploadOutput;
 use r2_proto::{BucketName, ObjectKey};
-use tokio::io::AsyncRead;
 
-use crate::body::read_all;
 use crate::client::{R2Client, now, stalled};
 use crate::list_all::list_all;
 use crate::object_stream::ObjectStream;
-use crate::round_trip;
+use crate::runtime::{Reads, Runtime};
 use crate::upload::UploadBody;
+use crate::wire::{Body, Opened, open, read_all, sleep_until};
 
 /// Single-object operations and listings.
-#[derive(Debug, Clone, Copy)]
-pub struct Objects<'a> {
-    client: &'a R2Client,
+#[derive(Debug)]
+pub struct Objects<'a, R: Runtime> {
+    client: &'a R2Client<R>,
 }
 
-impl<'a> Objects<'a> {
-    pub(crate) fn new(client: &'a R2Client) -> Self {
+impl<R: Runtime> Clone for Objects<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R: Runtime> Copy for Objects<'_, R> {}
+
+impl<'a, R: Runtime> Objects<'a, R> {
+    pub(crate) fn new(client: &'a R2Client<R>) -> Self {
         Self { client }
     }
 
     /// Stores an object from bytes in memory (up to 5 GiB; see
-    /// [`R2Client::upload`] for multipart).
+    /// `client.upload` for multipart).
     pub async fn put(&self, put: PutObject) -> Result<PutObjectOutput, R2Error> {
         self.client.send(put).await
     }
@@ -43,14 +50,15 @@ impl<'a> Objects<'a> {
     /// Stores an object read from `reader` until it ends, in memory bounded
     /// by `concurrency × part_size`: a short stream becomes one PutObject,
     /// a long one a multipart upload of equal parts.
-    pub async fn put_stream<R>(
+    pub async fn put_stream<T>(
         &self,
         bucket: BucketName,
         key: ObjectKey,
-        reader: R,
+        reader: T,
     ) -> Result<UploadOutput, R2Error>
     where
-        R: AsyncRead + Send + Unpin + 'static,
+        R: Reads<T>,
+        T: Send + 'static,
     {
         self.client
             .upload(bucket, key, UploadBody::reader(reader))
@@ -65,41 +73,19 @@ impl<'a> Objects<'a> {
 
     /// Reads an object as a stream of chunks, verified as they pass (see
     /// [`ObjectStream`]). A failure before the body starts is retried.
-    pub async fn get_stream(&self, get: GetObject) -> Result<ObjectStream, R2Error> {
+    pub async fn get_stream(&self, get: GetObject) -> Result<ObjectStream<R>, R2Error> {
         let inner = &self.client.inner;
-        let operation = StreamedGet(get);
-        let name = <StreamedGet as r2_proto::ops::Operation>::NAME;
-        let mut exchange = Exchange::new(Arc::clone(&inner.core), operation)
+        let name = StreamedGet::NAME;
+        let mut exchange = Exchange::new(Arc::clone(&inner.core), StreamedGet(get))
             .inspect_err(|error| telemetry::operation_failed(name, error))?;
         let mut pending = None;
         loop {
             while let Some(action) = exchange.poll(now()) {
                 match action {
                     Action::Send { id, request } => {
-                        let event = match round_trip::open(&inner.transport, id, &request).await {
+                        let event = match open(&inner.wire, id, &request).await {
                             Err(error) => Event::Failed { id, error },
-                            Ok(opened) => {
-                                let (parts, mut body) = opened.answer.response.into_parts();
-                                if StreamedGet::streams_body(parts.status) {
-                                    let response = StreamedGet::head_of(&parts);
-                                    pending = Some((parts, body, opened.span));
-                                    Event::Response { id, response }
-                                } else {
-                                    match read_all(
-                                        &mut body,
-                                        &parts.headers,
-                                        inner.transport.timeout(),
-                                    )
-                                    .await
-                                    {
-                                        Ok(bytes) => Event::Response {
-                                            id,
-                                            response: http::Response::from_parts(parts, bytes),
-                                        },
-                                        Err(error) => Event::Failed { id, error },
-                                    }
-                                }
-                            }
+                            Ok(opened) => self.head_or_error(id, opened, &mut pending).await,
                         };
                         exchange.handle(now(), event);
                     }
@@ -113,20 +99,40 @@ impl<'a> Objects<'a> {
                             return Err(stalled());
                         };
                         let check = BodyCheck::for_response(parts.status, &parts.headers);
-                        return Ok(ObjectStream::new(
-                            metadata,
-                            body,
-                            check,
-                            span,
-                            inner.transport.timeout(),
-                        ));
+                        let timeout = inner.wire.timeout();
+                        return Ok(ObjectStream::new(metadata, body, check, span, timeout));
                     }
                 }
             }
             match exchange.deadline() {
-                Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+                Some(deadline) => sleep_until::<R>(Some(deadline)).await,
                 None => return Err(stalled()),
             }
+        }
+    }
+
+    /// The event for a streamed GET's answer: its head alone when the core
+    /// says the body is the object's (kept in `pending` for the stream),
+    /// else the whole (error) answer.
+    async fn head_or_error(
+        &self,
+        id: r2_proto::RequestId,
+        opened: Opened<R>,
+        pending: &mut Option<(http::response::Parts, Body<R>, tracing::Span)>,
+    ) -> Event {
+        let (parts, mut body) = opened.response.into_parts();
+        if StreamedGet::streams_body(parts.status) {
+            let response = StreamedGet::head_of(&parts);
+            *pending = Some((parts, body, opened.span));
+            return Event::Response { id, response };
+        }
+        let timeout = self.client.inner.wire.timeout();
+        match read_all(&mut body, &parts.headers, timeout).await {
+            Ok(bytes) => Event::Response {
+                id,
+                response: http::Response::from_parts(parts, bytes),
+            },
+            Err(error) => Event::Failed { id, error },
         }
     }
 

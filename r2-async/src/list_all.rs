@@ -7,16 +7,17 @@ use r2_proto::error::R2Error;
 use r2_proto::ops::{ListObjectsV2, ListPages, ObjectSummary};
 
 use crate::client::R2Client;
+use crate::runtime::Runtime;
 
-struct State<'a> {
-    client: &'a R2Client,
+struct State<'a, R: Runtime> {
+    client: &'a R2Client<R>,
     pages: ListPages,
     keys: VecDeque<ObjectSummary>,
 }
 
 /// The keys of every page of `list`, in the server's order.
-pub(crate) fn list_all(
-    client: &R2Client,
+pub(crate) fn list_all<R: Runtime>(
+    client: &R2Client<R>,
     list: ListObjectsV2,
 ) -> impl Stream<Item = Result<ObjectSummary, R2Error>> + Send + '_ {
     let state = State {

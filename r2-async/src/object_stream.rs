@@ -1,19 +1,18 @@
 //! A GET body as a stream of verified chunks.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
-use http_body::Body;
-use r2_proto::error::{NetworkError, R2Error};
+use futures_util::StreamExt;
+use r2_proto::error::{NetworkError, R2Error, TransferError};
 use r2_proto::model::{BodyCheck, ObjectMetadata};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::time::Sleep;
 
-use crate::body::ResponseBody;
-use crate::transport::error_chain;
+use crate::runtime::{Runtime, Writes};
+use crate::wire::Body;
 
 /// An object's body on its way in. Every chunk is counted and hashed: the
 /// stream ends with an error, never silently, if the body is shorter than
@@ -21,23 +20,30 @@ use crate::transport::error_chain;
 /// single-part object, if its MD5 or full-object checksum differs
 /// ([`TransferError::ChecksumMismatch`]). A body that stalls longer than
 /// the client's timeout ends with [`NetworkError::Timeout`].
-///
-/// [`TransferError::IncompleteBody`]: r2_proto::error::TransferError::IncompleteBody
-/// [`TransferError::ChecksumMismatch`]: r2_proto::error::TransferError::ChecksumMismatch
-#[derive(Debug)]
-pub struct ObjectStream {
+pub struct ObjectStream<R: Runtime> {
     metadata: ObjectMetadata,
-    body: ResponseBody,
+    body: Body<R>,
     check: Option<BodyCheck>,
-    idle: Pin<Box<Sleep>>,
+    idle: Pin<Box<R::Timer>>,
     timeout: Duration,
     span: tracing::Span,
 }
 
-impl ObjectStream {
+impl<R: Runtime> std::fmt::Debug for ObjectStream<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectStream")
+            .field("metadata", &self.metadata)
+            .field("body", &self.body)
+            .field("check", &self.check)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> ObjectStream<R> {
     pub(crate) fn new(
         metadata: ObjectMetadata,
-        body: ResponseBody,
+        body: Body<R>,
         check: BodyCheck,
         span: tracing::Span,
         timeout: Duration,
@@ -46,7 +52,7 @@ impl ObjectStream {
             metadata,
             body,
             check: Some(check),
-            idle: Box::pin(tokio::time::sleep(timeout)),
+            idle: Box::pin(R::timer(Instant::now() + timeout)),
             timeout,
             span,
         }
@@ -60,7 +66,7 @@ impl ObjectStream {
     /// Reads the rest of the body into memory.
     pub async fn collect(mut self) -> Result<Bytes, R2Error> {
         let mut all = BytesMut::new();
-        while let Some(chunk) = futures_util::StreamExt::next(&mut self).await {
+        while let Some(chunk) = self.next().await {
             all.extend_from_slice(&chunk?);
         }
         Ok(all.freeze())
@@ -68,16 +74,19 @@ impl ObjectStream {
 
     /// Writes the rest of the body to `sink` and returns the bytes written.
     /// On error the sink holds a prefix of the body: the caller discards it.
-    pub async fn write_to<W: AsyncWrite + Unpin>(mut self, sink: &mut W) -> Result<u64, R2Error> {
+    pub async fn write_to<W: ?Sized>(mut self, sink: &mut W) -> Result<u64, R2Error>
+    where
+        R: Writes<W>,
+    {
         let mut written = 0u64;
-        while let Some(chunk) = futures_util::StreamExt::next(&mut self).await {
+        while let Some(chunk) = self.next().await {
             let chunk = chunk?;
-            sink.write_all(&chunk)
+            R::write_all(sink, &chunk)
                 .await
                 .map_err(|e| sink_failed(written, &e))?;
             written += chunk.len() as u64;
         }
-        sink.flush().await.map_err(|e| sink_failed(written, &e))?;
+        R::flush(sink).await.map_err(|e| sink_failed(written, &e))?;
         Ok(written)
     }
 
@@ -88,15 +97,16 @@ impl ObjectStream {
     }
 }
 
+/// A local write that failed at `offset`.
 pub(crate) fn sink_failed(offset: u64, error: &std::io::Error) -> R2Error {
-    r2_proto::error::TransferError::SinkFailed {
+    TransferError::SinkFailed {
         offset,
         message: error.to_string(),
     }
     .into()
 }
 
-impl Stream for ObjectStream {
+impl<R: Runtime> Stream for ObjectStream<R> {
     type Item = Result<Bytes, R2Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -104,36 +114,29 @@ impl Stream for ObjectStream {
         if this.check.is_none() {
             return Poll::Ready(None);
         }
-        loop {
-            match Pin::new(&mut this.body).poll_frame(cx) {
-                Poll::Ready(Some(Ok(frame))) => {
-                    let Ok(data) = frame.into_data() else {
-                        continue;
-                    };
-                    if let Some(check) = this.check.as_mut() {
-                        check.update(&data);
-                    }
-                    let deadline = tokio::time::Instant::now() + this.timeout;
-                    this.idle.as_mut().reset(deadline);
-                    return Poll::Ready(Some(Ok(data)));
+        match this.body.poll_chunk(cx) {
+            Poll::Ready(Some(Ok(data))) => {
+                if let Some(check) = this.check.as_mut() {
+                    check.update(&data);
                 }
-                Poll::Ready(Some(Err(error))) => {
-                    let error = NetworkError::StreamInterrupted(error_chain(&error));
-                    let error = match this.check.take() {
-                        Some(check) => check.broken(error),
-                        None => error.into(),
-                    };
-                    return Poll::Ready(Some(Err(error)));
+                R::reset(this.idle.as_mut(), Instant::now() + this.timeout);
+                Poll::Ready(Some(Ok(data)))
+            }
+            Poll::Ready(Some(Err(error))) => {
+                let error = match this.check.take() {
+                    Some(check) => check.broken(error),
+                    None => error.into(),
+                };
+                Poll::Ready(Some(Err(error)))
+            }
+            Poll::Ready(None) => Poll::Ready(this.end()),
+            Poll::Pending => {
+                if this.idle.as_mut().poll(cx).is_ready() {
+                    this.check = None;
+                    let error = NetworkError::Timeout(this.timeout);
+                    return Poll::Ready(Some(Err(error.into())));
                 }
-                Poll::Ready(None) => return Poll::Ready(this.end()),
-                Poll::Pending => {
-                    if this.idle.as_mut().poll(cx).is_ready() {
-                        this.check = None;
-                        let error = NetworkError::Timeout(this.timeout);
-                        return Poll::Ready(Some(Err(error.into())));
-                    }
-                    return Poll::Pending;
-                }
+                Poll::Pending
             }
         }
     }

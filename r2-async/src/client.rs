@@ -1,5 +1,5 @@
-//! The client: configuration, the shared core, the pooled transport, and
-//! the loop that drives one operation's exchange to its end.
+//! The client: configuration, the shared core, the runtime's transport
+//! behind its route, and the loop that drives one operation's exchange.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,55 +13,52 @@ use time::OffsetDateTime;
 
 use crate::multipart::Multipart;
 use crate::objects::Objects;
-use crate::round_trip;
-use crate::transport::Transport;
+use crate::runtime::Runtime;
+use crate::wire::{Wire, round_trip, sleep_until};
 
-/// An R2 client. Cheap to clone; clones share connections, retry budget,
-/// circuit breakers and rate limits.
-///
-/// ```no_run
-/// # async fn run() -> Result<(), r2_tokio::proto::R2Error> {
-/// use r2_tokio::R2Client;
-/// use r2_tokio::proto::ops::GetObject;
-/// use r2_tokio::proto::{BucketName, ObjectKey};
-///
-/// let client = R2Client::from_env()?;
-/// let object = client
-///     .objects()
-///     .get(GetObject::new(BucketName::new("photos")?, ObjectKey::new("cat.jpg")?))
-///     .await?;
-/// println!("{} bytes", object.body.len());
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone)]
-pub struct R2Client {
-    pub(crate) inner: Arc<Inner>,
+/// An R2 client on the runtime `R`. Cheap to clone; clones share
+/// connections, retry budget, circuit breakers and rate limits.
+pub struct R2Client<R: Runtime> {
+    pub(crate) inner: Arc<Inner<R>>,
 }
 
-#[derive(Debug)]
-pub(crate) struct Inner {
+impl<R: Runtime> Clone for R2Client<R> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<R: Runtime> std::fmt::Debug for R2Client<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("R2Client")
+            .field("core", &self.inner.core)
+            .field("wire", &self.inner.wire)
+            .finish()
+    }
+}
+
+pub(crate) struct Inner<R: Runtime> {
     pub(crate) core: Arc<ClientCore>,
-    pub(crate) transport: Transport,
+    pub(crate) wire: Wire<R>,
 }
 
-/// Settings of an [`R2Client`] beyond its [`Config`]: retries, pool size, route.
-pub type R2ClientBuilder = ClientBuilder<R2Client>;
-
-impl BuildClient for R2Client {
-    type Output = Result<R2Client, R2Error>;
+impl<R: Runtime> BuildClient for R2Client<R> {
+    type Output = Result<R2Client<R>, R2Error>;
 
     fn build_client(settings: ClientSettings) -> Self::Output {
-        let transport = Transport::new(
+        let timeout = settings.config.timeout();
+        let transport = R::transport(
             settings.pool_size,
-            settings.config.timeout(),
+            timeout,
             settings.config.allows_insecure_http(),
-            settings.route,
         )?;
         let core = ClientCore::with_resilience(settings.config, settings.resilience);
         Ok(R2Client {
             inner: Arc::new(Inner {
                 core: Arc::new(core),
-                transport,
+                wire: Wire::new(transport, timeout, settings.route),
             }),
         })
     }
@@ -69,7 +66,7 @@ impl BuildClient for R2Client {
 
 /// A seed for the retry jitter, from the standard library's per-process
 /// random hash keys (the core draws no randomness itself).
-pub(crate) fn jitter_seed() -> u64 {
+fn jitter_seed() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::process::id())
 }
@@ -79,7 +76,7 @@ pub(crate) fn now() -> Now {
     Now::new(Instant::now(), OffsetDateTime::now_utc())
 }
 
-impl R2Client {
+impl<R: Runtime> R2Client<R> {
     /// A client for `config` with default retries and a pool of 20 connections.
     pub fn new(config: Config) -> Result<Self, R2Error> {
         Self::builder(config).build()
@@ -91,7 +88,7 @@ impl R2Client {
     }
 
     /// A builder for a client with non-default settings.
-    pub fn builder(config: Config) -> R2ClientBuilder {
+    pub fn builder(config: Config) -> ClientBuilder<Self> {
         ClientBuilder::new(config, jitter_seed())
     }
 
@@ -106,12 +103,12 @@ impl R2Client {
     }
 
     /// Single-object operations and listings.
-    pub fn objects(&self) -> Objects<'_> {
+    pub fn objects(&self) -> Objects<'_, R> {
         Objects::new(self)
     }
 
     /// The multipart upload calls, one by one.
-    pub fn multipart(&self) -> Multipart<'_> {
+    pub fn multipart(&self) -> Multipart<'_, R> {
         Multipart::new(self)
     }
 
@@ -128,12 +125,10 @@ impl R2Client {
         loop {
             while let Some(action) = exchange.poll(now()) {
                 match action {
+                    // Boxed: the round trip's future is several KiB, and
+                    // would otherwise be copied with every `send` future.
                     Action::Send { id, request } => {
-                        // Boxed: the round trip's future is several KiB, and
-                        // would otherwise be copied with every `send` future.
-                        let event =
-                            Box::pin(round_trip::exchange(&self.inner.transport, id, &request))
-                                .await;
+                        let event = Box::pin(round_trip(&self.inner.wire, id, &request)).await;
                         exchange.handle(now(), event);
                     }
                     Action::Note(note) => telemetry::note(O::NAME, &note),
@@ -146,7 +141,7 @@ impl R2Client {
                 }
             }
             match exchange.deadline() {
-                Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+                Some(deadline) => sleep_until::<R>(Some(deadline)).await,
                 None => return Err(stalled()),
             }
         }
@@ -154,10 +149,8 @@ impl R2Client {
 }
 
 /// A streamed `PutObject` holds no bytes in the core: its bytes go through
-/// [`Objects::put_stream`] or [`R2Client::upload`] instead.
-pub(crate) fn refuse_streamed_body<O: Operation>(
-    exchange: Exchange<O>,
-) -> Result<Exchange<O>, R2Error> {
+/// `put_stream` or `upload` instead.
+fn refuse_streamed_body<O: Operation>(exchange: Exchange<O>) -> Result<Exchange<O>, R2Error> {
     if matches!(exchange.prepared().body(), RequestBody::Stream { .. }) {
         return Err(RequestError::ConflictingOptions(
             "a streamed PutObject takes its bytes from put_stream or upload, not send".into(),

@@ -1,6 +1,6 @@
 //! The multipart upload calls one by one: `client.multipart()`. Most
-//! callers want [`R2Client::upload`], which runs them concurrently,
-//! retries parts and resumes.
+//! callers want `client.upload`, which runs them concurrently, retries
+//! parts and resumes.
 
 use r2_proto::error::R2Error;
 use r2_proto::ops::{
@@ -10,15 +10,24 @@ use r2_proto::ops::{
 };
 
 use crate::client::R2Client;
+use crate::runtime::Runtime;
 
 /// The multipart upload calls.
-#[derive(Debug, Clone, Copy)]
-pub struct Multipart<'a> {
-    client: &'a R2Client,
+#[derive(Debug)]
+pub struct Multipart<'a, R: Runtime> {
+    client: &'a R2Client<R>,
 }
 
-impl<'a> Multipart<'a> {
-    pub(crate) fn new(client: &'a R2Client) -> Self {
+impl<R: Runtime> Clone for Multipart<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R: Runtime> Copy for Multipart<'_, R> {}
+
+impl<'a, R: Runtime> Multipart<'a, R> {
+    pub(crate) fn new(client: &'a R2Client<R>) -> Self {
         Self { client }
     }
 

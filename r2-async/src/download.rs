@@ -1,0 +1,310 @@
+//! `client.download(bucket, key, sink)`: parallel ranged GETs pinned to one
+//! version of the object, driven from the core's
+//! [`Download`](r2_proto::transfer::Download) machine.
+//!
+//! A file sink is written at each range's offset into a temporary file
+//! beside the target, renamed into place only when every byte arrived and
+//! removed on failure: a failed download never leaves a partial file under
+//! the target's name. A writer sink receives the bytes in order, as the
+//! machine releases them.
+
+use std::future::{Future, IntoFuture};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::stream::FuturesUnordered;
+use r2_proto::client_core::RequestId;
+use r2_proto::error::{NetworkError, R2Error};
+use r2_proto::ops::OperationName;
+use r2_proto::telemetry;
+use r2_proto::transfer::{
+    BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput,
+    DownloadSpec, Fetch, RangeBody,
+};
+use r2_proto::{BucketName, ObjectKey};
+
+use crate::client::{R2Client, now};
+use crate::driving::next_event;
+use crate::object_stream::sink_failed;
+use crate::runtime::{Erased, Runtime, StreamWriter, Writes};
+use crate::wire::{Body, Opened, open, read_all};
+
+/// Where a download's bytes go.
+pub enum DownloadSink<R: Runtime> {
+    /// A file, created or replaced once the download succeeds.
+    File(PathBuf),
+    /// A writer that takes the bytes in order.
+    Writer(StreamTarget<R>),
+}
+
+/// A writer fed in order, made by [`DownloadSink::writer`].
+pub struct StreamTarget<R> {
+    writer: Box<dyn StreamWriter>,
+    runtime: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<R: Runtime> std::fmt::Debug for DownloadSink<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(path) => f.debug_tuple("File").field(path).finish(),
+            Self::Writer(_) => f.write_str("Writer"),
+        }
+    }
+}
+
+impl<R: Runtime> DownloadSink<R> {
+    /// A file.
+    pub fn file(path: impl AsRef<Path>) -> Self {
+        Self::File(path.as_ref().to_path_buf())
+    }
+
+    /// A writer, fed in order (the runtime's `AsyncWrite`).
+    pub fn writer<T>(writer: T) -> Self
+    where
+        R: Writes<T>,
+        T: Send + 'static,
+    {
+        Self::Writer(StreamTarget {
+            writer: Box::new(Erased::<R, T>::new(writer)),
+            runtime: std::marker::PhantomData,
+        })
+    }
+}
+
+/// A download being set up; `.await` it to run it.
+#[must_use = "a download does nothing until awaited"]
+pub struct DownloadRequest<'a, R: Runtime> {
+    client: &'a R2Client<R>,
+    sink: DownloadSink<R>,
+    spec: DownloadSpec,
+}
+
+impl<R: Runtime> std::fmt::Debug for DownloadRequest<'_, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadRequest")
+            .field("sink", &self.sink)
+            .field("spec", &self.spec)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> R2Client<R> {
+    /// Downloads `key` into `sink` with parallel ranged GETs pinned to one
+    /// version of the object. Options on the returned [`DownloadRequest`].
+    pub fn download(
+        &self,
+        bucket: BucketName,
+        key: ObjectKey,
+        sink: DownloadSink<R>,
+    ) -> DownloadRequest<'_, R> {
+        DownloadRequest {
+            spec: DownloadSpec::new(self.config(), bucket, key),
+            client: self,
+            sink,
+        }
+    }
+}
+
+impl<R: Runtime> DownloadRequest<'_, R> {
+    r2_proto::download_setters!();
+
+    async fn run(self) -> Result<DownloadOutput, R2Error> {
+        let started = Instant::now();
+        let Self { client, sink, spec } = self;
+        let result = match sink {
+            DownloadSink::File(path) => {
+                let partial = DownloadSpec::partial_path(&path);
+                let options = spec.options.clone();
+                let result = match drive(client, &spec, options, Sink::File(&partial)).await {
+                    Ok(output) => R::rename(&partial, &path)
+                        .await
+                        .map(|()| output)
+                        .map_err(|e| sink_failed(0, &e)),
+                    Err(error) => Err(error),
+                };
+                if result.is_err() {
+                    let _ignored = R::remove_file(&partial).await;
+                }
+                result
+            }
+            DownloadSink::Writer(mut target) => {
+                let options = DownloadOptions {
+                    in_order: true,
+                    ..spec.options.clone()
+                };
+                drive(client, &spec, options, Sink::Writer(&mut *target.writer)).await
+            }
+        };
+        spec.finish(&result, started.elapsed());
+        result
+    }
+}
+
+impl<'a, R: Runtime> IntoFuture for DownloadRequest<'a, R> {
+    type Output = Result<DownloadOutput, R2Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// Where the bytes go while the download runs.
+enum Sink<'s> {
+    /// Each range at its offset.
+    File(&'s Path),
+    /// In order, as the machine delivers them.
+    Writer(&'s mut dyn StreamWriter),
+}
+
+/// What a task reports back to the loop.
+enum Task<R: Runtime> {
+    Headers(RequestId, Result<Opened<R>, NetworkError>),
+    Body(DownloadEvent),
+}
+
+type Tasks<'a, R> = FuturesUnordered<Pin<Box<dyn Future<Output = Task<R>> + Send + 'a>>>;
+
+async fn drive<R: Runtime>(
+    client: &R2Client<R>,
+    spec: &DownloadSpec,
+    options: DownloadOptions,
+    mut sink: Sink<'_>,
+) -> Result<DownloadOutput, R2Error> {
+    let (wire, timeout) = (&client.inner.wire, client.inner.wire.timeout());
+    let file = match sink {
+        Sink::File(path) => Some(R::create(path).await.map(|()| path)),
+        Sink::Writer(_) => None,
+    }
+    .transpose()
+    .map_err(|e| sink_failed(0, &e))?;
+    let (bucket, key) = (spec.bucket.clone(), spec.key.clone());
+    let mut download = Download::new(Arc::clone(client.core()), bucket, key, options);
+    let mut tasks: Tasks<'_, R> = FuturesUnordered::new();
+    loop {
+        while let Some(action) = download.poll(now()) {
+            match action {
+                DownloadAction::Fetch(Fetch { id, request, .. }) => {
+                    tasks.push(Box::pin(async move {
+                        Task::Headers(id, open(wire, id, &request).await)
+                    }))
+                }
+                DownloadAction::Note(note) => telemetry::note(OperationName::GetObject, &note),
+                DownloadAction::Deliver { offset, chunks } => sink.deliver(offset, &chunks).await?,
+                DownloadAction::Done(output) => return sink.flush().await.map(|()| output),
+                DownloadAction::Failed(error) => return Err(error),
+            }
+        }
+        match next_event::<R, _>(&mut tasks, download.deadline()).await? {
+            None => {}
+            Some(Task::Headers(id, Err(error))) => {
+                download.handle(now(), DownloadEvent::Failed { id, error });
+            }
+            Some(Task::Headers(id, Ok(opened))) => {
+                let (parts, body) = opened.response.into_parts();
+                let plan = download.on_headers(now(), id, parts.status, &parts.headers);
+                if plan != BodyPlan::Discard {
+                    let read = read_body(id, plan, parts.headers, body, file, timeout);
+                    tasks.push(Box::pin(async move { Task::Body(read.await) }));
+                }
+            }
+            Some(Task::Body(event)) => download.handle(now(), event),
+        }
+    }
+}
+
+impl Sink<'_> {
+    /// Hands bytes the machine released on to the writer.
+    async fn deliver(&mut self, offset: u64, chunks: &[bytes::Bytes]) -> Result<(), R2Error> {
+        let Sink::Writer(writer) = self else {
+            debug_assert!(false, "bytes delivered to a file sink");
+            return Ok(());
+        };
+        let mut at = offset;
+        for chunk in chunks {
+            writer
+                .write_all(chunk)
+                .await
+                .map_err(|e| sink_failed(at, &e))?;
+            at += chunk.len() as u64;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), R2Error> {
+        match self {
+            Sink::Writer(writer) => writer.flush().await.map_err(|e| sink_failed(0, &e)),
+            Sink::File(_) => Ok(()),
+        }
+    }
+}
+
+/// Reads one answer's body as the machine's plan says: a range written at
+/// its offset in the file or kept for the machine, or an error body.
+async fn read_body<R: Runtime>(
+    id: RequestId,
+    plan: BodyPlan,
+    headers: http::HeaderMap,
+    mut body: Body<R>,
+    file: Option<&Path>,
+    timeout: Duration,
+) -> DownloadEvent {
+    let (offset, len, keep) = match plan {
+        BodyPlan::Write { offset, len } => (offset, len, false),
+        BodyPlan::Keep { offset, len } => (offset, len, true),
+        BodyPlan::ReadError | BodyPlan::Discard => {
+            return match read_all(&mut body, &headers, timeout).await {
+                Ok(body) => DownloadEvent::ErrorBody { id, body },
+                Err(error) => DownloadEvent::Failed { id, error },
+            };
+        }
+    };
+    let write_failed = |error: std::io::Error| DownloadEvent::WriteFailed {
+        id,
+        offset,
+        message: error.to_string(),
+    };
+    let mut handle = match file.filter(|_| !keep) {
+        Some(path) => match R::open_at(path, offset).await {
+            Ok(handle) => Some(handle),
+            Err(error) => return write_failed(error),
+        },
+        None => None,
+    };
+    let mut range = RangeBody::new(len);
+    let mut kept = Vec::new();
+    loop {
+        let chunk = match body.next_chunk(timeout).await {
+            Ok(Some(chunk)) => range.take(chunk),
+            Ok(None) => break,
+            Err(error) => {
+                let received = range.received();
+                return DownloadEvent::BodyBroke {
+                    id,
+                    received,
+                    error,
+                };
+            }
+        };
+        match handle.as_mut() {
+            Some(file) => {
+                if let Err(error) = R::write_file(file, &chunk).await {
+                    return write_failed(error);
+                }
+            }
+            None => kept.push(chunk),
+        }
+    }
+    match handle.as_mut() {
+        Some(file) => match R::flush_file(file).await {
+            Ok(()) => DownloadEvent::BodyDone {
+                id,
+                received: range.received(),
+            },
+            Err(error) => write_failed(error),
+        },
+        None => DownloadEvent::BodyKept { id, chunks: kept },
+    }
+}

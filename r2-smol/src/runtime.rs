@@ -1,0 +1,121 @@
+//! The smol runtime under the shared driver: the HTTP/1.1 pool over
+//! async-io sockets, async-io's timers, smol's files, and the caller's
+//! `futures-io` readers and writers. No tokio anywhere.
+
+use std::io::{self, SeekFrom};
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use futures_lite::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
+use http::{Request, Response};
+use r2_async::{Reads, Runtime, Writes};
+use r2_proto::error::NetworkError;
+use r2_proto::ops::RequestBody;
+
+use crate::transport::{Body, Transport};
+
+/// The smol runtime (or any executor): the driver of [`r2_async`] over
+/// async-io.
+#[derive(Debug, Clone, Copy)]
+pub struct Smol;
+
+impl Runtime for Smol {
+    type Transport = Transport;
+    type Body = Body;
+    type Timer = smol::Timer;
+    type File = smol::fs::File;
+
+    fn transport(
+        pool_size: usize,
+        timeout: Duration,
+        allow_http: bool,
+    ) -> Result<Transport, NetworkError> {
+        Transport::new(pool_size, timeout, allow_http)
+    }
+
+    async fn send(
+        transport: &Transport,
+        request: &Request<RequestBody>,
+    ) -> Result<Response<Body>, NetworkError> {
+        transport.send(request).await
+    }
+
+    fn poll_chunk(
+        body: &mut Body,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, NetworkError>>> {
+        body.poll_chunk(cx)
+    }
+
+    fn timer(deadline: Instant) -> Self::Timer {
+        smol::Timer::at(deadline)
+    }
+
+    fn reset(timer: Pin<&mut Self::Timer>, deadline: Instant) {
+        timer.get_mut().set_at(deadline);
+    }
+
+    async fn file_len(path: &Path) -> io::Result<u64> {
+        Ok(smol::fs::metadata(path).await?.len())
+    }
+
+    async fn read_at(path: &Path, offset: u64, len: u64) -> io::Result<Bytes> {
+        let mut file = smol::fs::File::open(path).await?;
+        file.seek(SeekFrom::Start(offset)).await?;
+        let want = usize::try_from(len).map_err(io::Error::other)?;
+        let mut buffer = BytesMut::zeroed(want);
+        file.read_exact(&mut buffer).await?;
+        Ok(buffer.freeze())
+    }
+
+    async fn create(path: &Path) -> io::Result<()> {
+        smol::fs::File::create(path).await.map(drop)
+    }
+
+    async fn open_at(path: &Path, offset: u64) -> io::Result<Self::File> {
+        let mut file = smol::fs::OpenOptions::new().write(true).open(path).await?;
+        file.seek(SeekFrom::Start(offset)).await?;
+        Ok(file)
+    }
+
+    async fn write_file(file: &mut Self::File, bytes: &[u8]) -> io::Result<()> {
+        file.write_all(bytes).await
+    }
+
+    async fn flush_file(file: &mut Self::File) -> io::Result<()> {
+        file.flush().await
+    }
+
+    async fn rename(from: &Path, to: &Path) -> io::Result<()> {
+        smol::fs::rename(from, to).await
+    }
+
+    async fn remove_file(path: &Path) -> io::Result<()> {
+        smol::fs::remove_file(path).await
+    }
+}
+
+impl<T: AsyncRead + Send + Unpin> Reads<T> for Smol {
+    async fn read_into(reader: &mut T, buffer: &mut BytesMut, max: usize) -> io::Result<usize> {
+        let filled = buffer.len();
+        buffer.resize(filled + max, 0);
+        let read = reader
+            .read(buffer.get_mut(filled..).unwrap_or_default())
+            .await;
+        buffer.truncate(filled + *read.as_ref().unwrap_or(&0));
+        read
+    }
+}
+
+impl<T: AsyncWrite + Send + Unpin + ?Sized> Writes<T> for Smol {
+    async fn write_all(writer: &mut T, bytes: &[u8]) -> io::Result<()> {
+        writer.write_all(bytes).await
+    }
+
+    async fn flush(writer: &mut T) -> io::Result<()> {
+        writer.flush().await
+    }
+}
