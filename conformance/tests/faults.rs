@@ -18,7 +18,7 @@ use std::time::Duration;
 use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
 use conformance::scenarios::{ScenarioClient, Target, Tuning, create_bucket};
 use conformance::servers::{Fault, FaultProxy, Match, S3sFsServer, Seen, ServerOptions};
-use r2_proto::error::{ObjectError, R2Error, ServerError, TransferError};
+use r2_proto::error::{AuthError, NetworkError, ObjectError, R2Error, ServerError, TransferError};
 use r2_proto::ops::{GetObject, HeadObject, ListMultipartUploads, PutObject};
 use r2_proto::replay::Route;
 use r2_proto::resilience::{BreakerConfig, RetryClass, RetryPolicy};
@@ -237,6 +237,98 @@ fn timeouts_are_retried<C: ScenarioClient>(tag: &str) {
         world.seen("GET", "/stalled").len(),
         2,
         "timed out once, then retried"
+    );
+}
+
+/// A client of `world` through its proxy with a short timeout.
+fn impatient<C: ScenarioClient>(world: &World, timeout: Duration) -> C {
+    let credentials = r2_proto::Credentials::new(
+        world.through.access_key_id.clone(),
+        world.through.secret_access_key.clone(),
+    )
+    .unwrap();
+    let config = Config::for_endpoint(world.through.endpoint.clone(), credentials)
+        .allow_insecure_http()
+        .timeout(timeout)
+        .build()
+        .unwrap();
+    C::connect(config).unwrap()
+}
+
+fn a_body_that_stalls_is_a_timeout<C: ScenarioClient>(tag: &str) {
+    let world = s3s_fs(tag);
+    let client: C = impatient(&world, Duration::from_millis(700));
+    let key = world.key("stalls");
+    let data = noise(3, 1 << 20);
+    client
+        .put(PutObject::new(
+            world.bucket.clone(),
+            key.clone(),
+            data.clone(),
+        ))
+        .unwrap();
+    let stall = Fault::StallMidBody(Duration::from_secs(2));
+    world
+        .proxy
+        .inject(Match::method("GET").and_path("/stalls"), stall.clone(), 1);
+    let got = client
+        .get(GetObject::new(world.bucket.clone(), key.clone()))
+        .unwrap();
+    assert_eq!(got.body, data, "stalled once, then retried whole");
+    assert_eq!(world.seen("GET", "/stalls").len(), 2);
+
+    let attempts = RetryPolicy::default().transient.max_attempts as usize;
+    for streamed in [false, true] {
+        world.proxy.clear_log();
+        world
+            .proxy
+            .inject(Match::method("GET").and_path("/stalls"), stall.clone(), 100);
+        let get = GetObject::new(world.bucket.clone(), key.clone());
+        let error = if streamed {
+            client.get_stream(get).unwrap_err()
+        } else {
+            client.get(get).unwrap_err()
+        };
+        world.proxy.clear();
+        assert!(
+            matches!(error, R2Error::Network(NetworkError::Timeout(_))),
+            "streamed {streamed}: {error:?}"
+        );
+        let seen = world.seen("GET", "/stalls").len();
+        if streamed {
+            assert_eq!(seen, 1, "a stream's body is not retried once it started");
+        } else {
+            assert_eq!(seen, attempts, "every attempt timed out, then the error");
+        }
+    }
+}
+
+fn an_early_refusal_reaches_the_caller<C: ScenarioClient>(tag: &str) {
+    let world = s3s_fs(tag);
+    let client: C = world.client();
+    world.proxy.inject(
+        Match::method("PUT").and_path("/refused"),
+        Fault::ErrorBeforeBody {
+            status: 403,
+            code: "AccessDenied",
+        },
+        100,
+    );
+    let put = PutObject::new(
+        world.bucket.clone(),
+        world.key("refused"),
+        noise(4, 8 << 20),
+    );
+    let error = client.put(put).unwrap_err();
+    world.proxy.clear();
+    assert!(
+        matches!(error, R2Error::Auth(AuthError::AccessDenied(_))),
+        "{error:?}"
+    );
+    assert_eq!(
+        world.seen("PUT", "/refused").len(),
+        1,
+        "a refusal is final: the body is not sent again"
     );
 }
 
@@ -719,6 +811,8 @@ every_adapter!(
     retries_follow_the_policy,
     retry_after_is_honoured,
     timeouts_are_retried,
+    a_body_that_stalls_is_a_timeout,
+    an_early_refusal_reaches_the_caller,
     the_breaker_opens_refuses_and_closes,
     a_failed_put_leaves_no_partial_object,
     a_failed_multipart_upload_is_aborted,

@@ -27,6 +27,7 @@ use r2_proto::{BucketName, ObjectKey};
 
 use crate::client::{R2Client, now};
 use crate::driving::next_event;
+use crate::files::{self, RangeWriter};
 use crate::object_stream::sink_failed;
 use crate::runtime::{Erased, Runtime, StreamWriter, Writes};
 use crate::wire::{Body, Opened, open, read_all};
@@ -118,14 +119,14 @@ impl<R: Runtime> DownloadRequest<'_, R> {
                 let partial = DownloadSpec::partial_path(&path);
                 let options = spec.options.clone();
                 let result = match drive(client, &spec, options, Sink::File(&partial)).await {
-                    Ok(output) => R::rename(&partial, &path)
+                    Ok(output) => files::rename::<R>(&partial, &path)
                         .await
                         .map(|()| output)
                         .map_err(|e| sink_failed(0, &e)),
                     Err(error) => Err(error),
                 };
                 if result.is_err() {
-                    let _ignored = R::remove_file(&partial).await;
+                    let _ignored = files::remove::<R>(&partial).await;
                 }
                 result
             }
@@ -175,7 +176,7 @@ async fn drive<R: Runtime>(
 ) -> Result<DownloadOutput, R2Error> {
     let (wire, timeout) = (&client.inner.wire, client.inner.wire.timeout());
     let file = match sink {
-        Sink::File(path) => Some(R::create(path).await.map(|()| path)),
+        Sink::File(path) => Some(files::create::<R>(path).await.map(|()| path)),
         Sink::Writer(_) => None,
     }
     .transpose()
@@ -267,7 +268,7 @@ async fn read_body<R: Runtime>(
         message: error.to_string(),
     };
     let mut handle = match file.filter(|_| !keep) {
-        Some(path) => match R::open_at(path, offset).await {
+        Some(path) => match RangeWriter::open::<R>(path, offset).await {
             Ok(handle) => Some(handle),
             Err(error) => return write_failed(error),
         },
@@ -290,7 +291,7 @@ async fn read_body<R: Runtime>(
         };
         match handle.as_mut() {
             Some(file) => {
-                if let Err(error) = R::write_file(file, &chunk).await {
+                if let Err(error) = file.write::<R>(chunk).await {
                     return write_failed(error);
                 }
             }
@@ -298,7 +299,7 @@ async fn read_body<R: Runtime>(
         }
     }
     match handle.as_mut() {
-        Some(file) => match R::flush_file(file).await {
+        Some(file) => match file.flush::<R>().await {
             Ok(()) => DownloadEvent::BodyDone {
                 id,
                 received: range.received(),

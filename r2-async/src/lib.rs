@@ -21,6 +21,7 @@
 mod client;
 mod download;
 mod driving;
+mod files;
 mod list_all;
 mod multipart;
 mod object_stream;

@@ -1,13 +1,12 @@
 //! What a runtime gives the driver: one request sent and its head back, a
-//! body read chunk by chunk, timers, files, and the caller's readers and
-//! writers. Everything else (what to send, when to retry, how long to
+//! body read chunk by chunk, timers, a blocking pool for files, and the
+//! caller's readers and writers. Everything else (what to send, when to retry, how long to
 //! wait, which bytes to keep) is decided by the core or, once for every
 //! runtime, by this crate.
 
 use std::fmt::Debug;
 use std::future::Future;
 use std::io;
-use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -29,8 +28,6 @@ pub trait Runtime: Debug + Sized + Send + Sync + 'static {
     type Body: Debug + Send + Unpin + 'static;
     /// A timer (its output is not used).
     type Timer: Future + Debug + Send + 'static;
-    /// A file opened for writing at an offset.
-    type File: Send + 'static;
 
     /// A client with up to `pool_size` connections; plain http only when
     /// `allow_http`, TLS (1.2+, certificate validation) otherwise.
@@ -59,40 +56,11 @@ pub trait Runtime: Debug + Sized + Send + Sync + 'static {
     /// Moves `timer` to fire at `deadline`.
     fn reset(timer: Pin<&mut Self::Timer>, deadline: Instant);
 
-    /// The length of the file at `path`.
-    fn file_len(path: &Path) -> impl Future<Output = io::Result<u64>> + Send + '_;
-
-    /// `len` bytes of the file at `path` from `offset`.
-    fn read_at(
-        path: &Path,
-        offset: u64,
-        len: u64,
-    ) -> impl Future<Output = io::Result<Bytes>> + Send + '_;
-
-    /// Creates (or truncates) the file at `path`.
-    fn create(path: &Path) -> impl Future<Output = io::Result<()>> + Send + '_;
-
-    /// Opens the existing file at `path` for writing from `offset`.
-    fn open_at(
-        path: &Path,
-        offset: u64,
-    ) -> impl Future<Output = io::Result<Self::File>> + Send + '_;
-
-    /// Writes all of `bytes` to `file`.
-    fn write_file<'a>(
-        file: &'a mut Self::File,
-        bytes: &'a [u8],
-    ) -> impl Future<Output = io::Result<()>> + Send + 'a;
-
-    /// Flushes `file`.
-    fn flush_file(file: &mut Self::File) -> impl Future<Output = io::Result<()>> + Send + '_;
-
-    /// Renames `from` to `to`, replacing it.
-    fn rename<'a>(from: &'a Path, to: &'a Path)
-    -> impl Future<Output = io::Result<()>> + Send + 'a;
-
-    /// Removes the file at `path`.
-    fn remove_file(path: &Path) -> impl Future<Output = io::Result<()>> + Send + '_;
+    /// Runs `job` where blocking is allowed (the runtime's blocking
+    /// pool), for file I/O; an error if the job could not finish.
+    fn unblock<T: Send + 'static>(
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> impl Future<Output = io::Result<T>> + Send;
 }
 
 /// A runtime that can read the caller's `T` (its `AsyncRead`).

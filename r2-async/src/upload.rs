@@ -22,6 +22,7 @@ use r2_proto::{BucketName, ObjectKey};
 
 use crate::client::{R2Client, now};
 use crate::driving::next_event;
+use crate::files;
 use crate::runtime::{Erased, Reads, Runtime, StreamReader};
 use crate::wire::round_trip;
 
@@ -213,7 +214,9 @@ impl Source {
                 Source::Bytes(bytes),
             ),
             UploadBody::File(path) => {
-                let size = R::file_len(&path).await.map_err(|e| source_failed(0, &e))?;
+                let size = files::len::<R>(&path)
+                    .await
+                    .map_err(|e| source_failed(0, &e))?;
                 (UploadSource::Sized(size), Source::File(path))
             }
             UploadBody::Reader(stream) => (
@@ -234,7 +237,7 @@ impl Source {
                     .min(bytes.len());
                 Ok(bytes.slice(start..end))
             }
-            Self::File(path) => R::read_at(path, offset, len).await,
+            Self::File(path) => files::read_at::<R>(path, offset, len).await,
             Self::Reader(_) => Err(std::io::Error::other("a stream has no offsets")),
         };
         match read {

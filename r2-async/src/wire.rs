@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -48,6 +48,11 @@ impl<R: Runtime> Body<R> {
         &mut self,
         timeout: Duration,
     ) -> Result<Option<Bytes>, NetworkError> {
+        // A piece already in (or the end) needs no timer: most of a busy
+        // body, and every empty one. A `Pending` here is polled again below.
+        if let Poll::Ready(chunk) = self.poll_chunk(&mut Context::from_waker(Waker::noop())) {
+            return chunk.transpose();
+        }
         within::<R, _>(
             timeout,
             std::future::poll_fn(|cx| self.poll_chunk(cx).map(Option::transpose)),

@@ -175,6 +175,17 @@ fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
 
 /// An I/O error while reading a body, as the core's transport failure.
 pub(crate) fn body_error(error: &std::io::Error, timeout: Duration) -> NetworkError {
+    // ureq hands its own errors (a read timeout among them) to a body's
+    // reader wrapped as `ErrorKind::Other`.
+    if let Some(inner) = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<ureq::Error>())
+    {
+        return match classify(inner, timeout) {
+            NetworkError::ConnectionFailed(message) => NetworkError::StreamInterrupted(message),
+            other => other,
+        };
+    }
     if matches!(
         error.kind(),
         std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock

@@ -2,14 +2,13 @@
 //! async-io sockets, async-io's timers, smol's files, and the caller's
 //! `futures-io` readers and writers. No tokio anywhere.
 
-use std::io::{self, SeekFrom};
-use std::path::Path;
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use futures_lite::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
+use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use http::{Request, Response};
 use r2_async::{Reads, Runtime, Writes};
 use r2_proto::error::NetworkError;
@@ -26,7 +25,6 @@ impl Runtime for Smol {
     type Transport = Transport;
     type Body = Body;
     type Timer = smol::Timer;
-    type File = smol::fs::File;
 
     fn transport(
         pool_size: usize,
@@ -58,43 +56,8 @@ impl Runtime for Smol {
         timer.get_mut().set_at(deadline);
     }
 
-    async fn file_len(path: &Path) -> io::Result<u64> {
-        Ok(smol::fs::metadata(path).await?.len())
-    }
-
-    async fn read_at(path: &Path, offset: u64, len: u64) -> io::Result<Bytes> {
-        let mut file = smol::fs::File::open(path).await?;
-        file.seek(SeekFrom::Start(offset)).await?;
-        let want = usize::try_from(len).map_err(io::Error::other)?;
-        let mut buffer = BytesMut::zeroed(want);
-        file.read_exact(&mut buffer).await?;
-        Ok(buffer.freeze())
-    }
-
-    async fn create(path: &Path) -> io::Result<()> {
-        smol::fs::File::create(path).await.map(drop)
-    }
-
-    async fn open_at(path: &Path, offset: u64) -> io::Result<Self::File> {
-        let mut file = smol::fs::OpenOptions::new().write(true).open(path).await?;
-        file.seek(SeekFrom::Start(offset)).await?;
-        Ok(file)
-    }
-
-    async fn write_file(file: &mut Self::File, bytes: &[u8]) -> io::Result<()> {
-        file.write_all(bytes).await
-    }
-
-    async fn flush_file(file: &mut Self::File) -> io::Result<()> {
-        file.flush().await
-    }
-
-    async fn rename(from: &Path, to: &Path) -> io::Result<()> {
-        smol::fs::rename(from, to).await
-    }
-
-    async fn remove_file(path: &Path) -> io::Result<()> {
-        smol::fs::remove_file(path).await
+    async fn unblock<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> io::Result<T> {
+        Ok(smol::unblock(job).await)
     }
 }
 

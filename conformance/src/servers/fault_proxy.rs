@@ -100,6 +100,18 @@ pub enum Fault {
     /// Forward; send the head with the full `Content-Length` but only half
     /// of the body, then close.
     TruncateBody,
+    /// Forward; send the head and half of the body, then send nothing for
+    /// this long (the connection open) before closing it.
+    StallMidBody(Duration),
+    /// Answer this S3 error as soon as the request head is in, before
+    /// reading any of its body (as R2 refuses a bad signature), then read
+    /// and drop the rest of the body while the client sends it, and close.
+    ErrorBeforeBody {
+        /// The status.
+        status: u16,
+        /// The S3 code.
+        code: &'static str,
+    },
     /// Forward; flip one byte in the middle of the body.
     CorruptBody,
     /// Answer `200 OK` whose body is an S3 `<Error>`, without forwarding
@@ -142,6 +154,8 @@ impl Fault {
             Self::Stall(by) => format!("stalled {by:?}"),
             Self::Error { status, code, .. } => format!("{status} {code}"),
             Self::TruncateBody => "body truncated".into(),
+            Self::StallMidBody(by) => format!("stalled {by:?} mid-body"),
+            Self::ErrorBeforeBody { status, code } => format!("{status} {code} before the body"),
             Self::CorruptBody => "body corrupted".into(),
             Self::OkWithError(code) => format!("200 with <Error> {code}"),
             Self::Before(_) => "hook, then forwarded".into(),
@@ -308,7 +322,7 @@ fn serve(state: &State, mut client: TcpStream) {
     state.most_open.fetch_max(open, Ordering::Relaxed);
     let _ignored = client.set_nodelay(true);
     let mut pending = Vec::new();
-    while let Ok(Some(request)) = read_request(&mut client, &mut pending) {
+    while let Ok(Some(request)) = read_request(state, &mut client, &mut pending) {
         if !answer(state, &mut client, request) {
             break;
         }
@@ -316,8 +330,13 @@ fn serve(state: &State, mut client: TcpStream) {
     state.open.fetch_sub(1, Ordering::Relaxed);
 }
 
-/// Reads one request (head and `Content-Length` body); `None` at a clean end.
-fn read_request(client: &mut TcpStream, pending: &mut Vec<u8>) -> io::Result<Option<Incoming>> {
+/// Reads one request (head and `Content-Length` body); `None` at a clean
+/// end, or once an [`Fault::ErrorBeforeBody`] has answered it.
+fn read_request(
+    state: &State,
+    client: &mut TcpStream,
+    pending: &mut Vec<u8>,
+) -> io::Result<Option<Incoming>> {
     let mut chunk = [0u8; 64 << 10];
     let head_end = loop {
         if let Some(at) = find(pending, b"\r\n\r\n") {
@@ -347,6 +366,11 @@ fn read_request(client: &mut TcpStream, pending: &mut Vec<u8>) -> io::Result<Opt
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
     let amz_date = header("x-amz-date");
+    if let Some(response) = refuse_before_body(state, &method, &target) {
+        client.write_all(&response)?;
+        lingering_close(client, length.saturating_sub(pending.len() - head_end));
+        return Ok(None);
+    }
     while pending.len() < head_end + length {
         let n = client.read(&mut chunk)?;
         if n == 0 {
@@ -364,6 +388,48 @@ fn read_request(client: &mut TcpStream, pending: &mut Vec<u8>) -> io::Result<Opt
         body,
         amz_date,
     }))
+}
+
+/// The error a matching [`Fault::ErrorBeforeBody`] rule answers with, the
+/// request logged as seen.
+fn refuse_before_body(state: &State, method: &str, target: &str) -> Option<Vec<u8>> {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut rules = lock(&state.rules);
+    let rule = rules.iter_mut().find(|r| {
+        r.times > 0
+            && matches!(r.fault, Fault::ErrorBeforeBody { .. })
+            && r.matches.matches(method, path, query)
+    })?;
+    rule.times -= 1;
+    let Fault::ErrorBeforeBody { status, code } = rule.fault.clone() else {
+        return None;
+    };
+    drop(rules);
+    lock(&state.log).push(Seen {
+        at: Instant::now(),
+        method: method.to_owned(),
+        target: target.to_owned(),
+        fault: Some(format!("{status} {code} before the body")),
+    });
+    Some(error_response(status, code, "connection: close\r\n"))
+}
+
+/// Stops sending, then reads and drops up to `left` bytes the client is
+/// still sending (for at most a few seconds), so that the answer is not
+/// lost to a reset, as servers do before closing a connection whose
+/// request they refused.
+fn lingering_close(client: &mut TcpStream, mut left: usize) {
+    let _flushed = client.flush();
+    let _half = client.shutdown(Shutdown::Write);
+    let _timeout = client.set_read_timeout(Some(Duration::from_secs(3)));
+    let mut chunk = [0u8; 64 << 10];
+    while left > 0 {
+        match client.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => left = left.saturating_sub(n),
+        }
+    }
+    let _closed = client.shutdown(Shutdown::Both);
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -440,6 +506,13 @@ fn answer(state: &State, client: &mut TcpStream, request: Incoming) -> bool {
         Some(Fault::ResetMidBody) => {
             let _sent = client.write_all(&reframe(&head, body.len(), head_only));
             let _half = client.write_all(body.get(..body.len() / 2).unwrap_or_default());
+            reset(client)
+        }
+        Some(Fault::StallMidBody(by)) => {
+            let _sent = client.write_all(&reframe(&head, body.len(), head_only));
+            let _half = client.write_all(body.get(..body.len() / 2).unwrap_or_default());
+            let _ignored = client.flush();
+            std::thread::sleep(by);
             reset(client)
         }
         Some(Fault::TruncateBody) => {
