@@ -609,23 +609,20 @@ pub fn download_machine(data: &[u8]) {
                     },
                 );
             }
-            BodyPlan::Keep { len, .. } => {
-                let mut range = RangeBody::new(len);
+            plan @ BodyPlan::Keep { .. } => {
+                let Some(mut range) = RangeBody::of(id, plan) else {
+                    panic!("a Keep plan with no range body");
+                };
                 let event = match u.int_in_range(0u8..=31).unwrap_or(0) {
-                    31 => DownloadEvent::BodyBroke {
-                        id,
-                        received: range.take(body.slice(..body.len() / 2)).len() as u64,
-                        error: NetworkError::StreamInterrupted("reset".into()),
-                    },
-                    30 => DownloadEvent::BodyBroke {
-                        id,
-                        received: 0,
-                        error: NetworkError::Timeout(Duration::from_secs(1)),
-                    },
-                    _ => DownloadEvent::BodyKept {
-                        id,
-                        chunks: vec![range.take(body)],
-                    },
+                    31 => {
+                        range.take(body.slice(..body.len() / 2));
+                        range.broke(NetworkError::StreamInterrupted("reset".into()))
+                    }
+                    30 => range.broke(NetworkError::Timeout(Duration::from_secs(1))),
+                    _ => {
+                        let chunk = range.take(body);
+                        range.ended(vec![chunk])
+                    }
                 };
                 download.handle(now, event);
             }

@@ -252,60 +252,57 @@ async fn read_body<R: Runtime>(
     file: Option<&Path>,
     timeout: Duration,
 ) -> DownloadEvent {
-    let (offset, len, keep) = match plan {
-        BodyPlan::Write { offset, len } => (offset, len, false),
-        BodyPlan::Keep { offset, len } => (offset, len, true),
-        BodyPlan::ReadError | BodyPlan::Discard => {
-            return match read_all(&mut body, &headers, timeout).await {
-                Ok(body) => DownloadEvent::ErrorBody { id, body },
-                Err(error) => DownloadEvent::Failed { id, error },
-            };
-        }
+    let Some(mut range) = RangeBody::of(id, plan) else {
+        return match read_all(&mut body, &headers, timeout).await {
+            Ok(body) => DownloadEvent::ErrorBody { id, body },
+            Err(error) => DownloadEvent::Failed { id, error },
+        };
     };
-    let write_failed = |error: std::io::Error| DownloadEvent::WriteFailed {
-        id,
-        offset,
-        message: error.to_string(),
-    };
-    let mut handle = match file.filter(|_| !keep) {
-        Some(path) => match RangeWriter::open::<R>(path, offset).await {
-            Ok(handle) => Some(handle),
-            Err(error) => return write_failed(error),
+    let mut target = match file.filter(|_| !range.keeps()) {
+        None => Target::Memory(Vec::new()),
+        Some(path) => match RangeWriter::open::<R>(path, range.offset()).await {
+            Ok(writer) => Target::File(writer),
+            Err(error) => return range.write_failed(&error),
         },
-        None => None,
     };
-    let mut range = RangeBody::new(len);
-    let mut kept = Vec::new();
     loop {
         let chunk = match body.next_chunk(timeout).await {
             Ok(Some(chunk)) => range.take(chunk),
-            Ok(None) => break,
-            Err(error) => {
-                let received = range.received();
-                return DownloadEvent::BodyBroke {
-                    id,
-                    received,
-                    error,
-                };
-            }
+            Ok(None) => return target.finish::<R>(&range).await,
+            Err(error) => return range.broke(error),
         };
-        match handle.as_mut() {
-            Some(file) => {
-                if let Err(error) = file.write::<R>(chunk).await {
-                    return write_failed(error);
-                }
-            }
-            None => kept.push(chunk),
+        if let Err(error) = target.put::<R>(chunk).await {
+            return range.write_failed(&error);
         }
     }
-    match handle.as_mut() {
-        Some(file) => match file.flush::<R>().await {
-            Ok(()) => DownloadEvent::BodyDone {
-                id,
-                received: range.received(),
+}
+
+/// Where a range's bytes go as they arrive.
+enum Target {
+    /// The file, at the range's offset.
+    File(RangeWriter),
+    /// Memory, to hand back to the machine.
+    Memory(Vec<bytes::Bytes>),
+}
+
+impl Target {
+    async fn put<R: Runtime>(&mut self, chunk: bytes::Bytes) -> std::io::Result<()> {
+        match self {
+            Self::File(writer) => writer.write::<R>(chunk).await,
+            Self::Memory(kept) => {
+                kept.push(chunk);
+                Ok(())
+            }
+        }
+    }
+
+    async fn finish<R: Runtime>(self, range: &RangeBody) -> DownloadEvent {
+        match self {
+            Self::File(mut writer) => match writer.flush::<R>().await {
+                Ok(()) => range.ended(Vec::new()),
+                Err(error) => range.write_failed(&error),
             },
-            Err(error) => write_failed(error),
-        },
-        None => DownloadEvent::BodyKept { id, chunks: kept },
+            Self::Memory(kept) => range.ended(kept),
+        }
     }
 }

@@ -10,9 +10,9 @@ use futures_util::future::{Either, select};
 use futures_util::stream::FuturesUnordered;
 use r2_proto::error::R2Error;
 
-use crate::client::stalled;
 use crate::runtime::Runtime;
 use crate::wire::sleep_until;
+use r2_proto::exchange::stalled;
 
 /// The outcome of the next task to finish, or `None` once `deadline` has
 /// passed. With no task in flight and no deadline the machine can never

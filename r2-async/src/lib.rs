@@ -27,6 +27,7 @@ mod multipart;
 mod object_stream;
 mod objects;
 mod runtime;
+pub mod tls;
 mod upload;
 mod wire;
 

@@ -12,7 +12,7 @@ use r2_proto::error::{NetworkError, R2Error, TransferError};
 use r2_proto::model::{BodyCheck, ObjectMetadata};
 
 use crate::runtime::{Runtime, Writes};
-use crate::wire::Body;
+use crate::wire::{Body, Opened};
 
 /// An object's body on its way in. Every chunk is counted and hashed: the
 /// stream ends with an error, never silently, if the body is shorter than
@@ -41,20 +41,15 @@ impl<R: Runtime> std::fmt::Debug for ObjectStream<R> {
 }
 
 impl<R: Runtime> ObjectStream<R> {
-    pub(crate) fn new(
-        metadata: ObjectMetadata,
-        body: Body<R>,
-        check: BodyCheck,
-        span: tracing::Span,
-        timeout: Duration,
-    ) -> Self {
+    pub(crate) fn new(metadata: ObjectMetadata, opened: Opened<R>, timeout: Duration) -> Self {
+        let check = BodyCheck::for_response(opened.response.status(), opened.response.headers());
         Self {
             metadata,
-            body,
+            body: opened.response.into_body(),
             check: Some(check),
             idle: Box::pin(R::timer(Instant::now() + timeout)),
             timeout,
-            span,
+            span: opened.trace.span().clone(),
         }
     }
 

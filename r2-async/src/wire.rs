@@ -16,7 +16,7 @@ use r2_proto::exchange::Event;
 use r2_proto::model::broken_body;
 use r2_proto::ops::RequestBody;
 use r2_proto::replay::Route;
-use r2_proto::telemetry;
+use r2_proto::telemetry::RequestTrace;
 use tracing::Instrument;
 
 use crate::runtime::Runtime;
@@ -179,8 +179,8 @@ impl<R: Runtime> Wire<R> {
 pub(crate) struct Opened<R: Runtime> {
     /// The response, body still on the wire.
     pub(crate) response: Response<Body<R>>,
-    /// The request's span, to record on while the body is read.
-    pub(crate) span: tracing::Span,
+    /// The request's telemetry, to record the body on.
+    pub(crate) trace: RequestTrace,
 }
 
 /// Sends `request` and returns as soon as the head is in.
@@ -189,34 +189,34 @@ pub(crate) async fn open<R: Runtime>(
     id: RequestId,
     request: &Request<RequestBody>,
 ) -> Result<Opened<R>, NetworkError> {
-    let sent = request.body().content_length();
-    let span = telemetry::request_span(id, request, sent);
-    let started = Instant::now();
-    let result = async {
-        telemetry::request_sent(request);
-        wire.send(request).await
-    }
-    .instrument(span.clone())
-    .await;
-    let _entered = span.enter();
-    match result {
+    let trace = RequestTrace::start(id, request, Instant::now());
+    let sent = wire.send(request).instrument(trace.span().clone()).await;
+    match sent {
         Ok(response) => {
-            telemetry::response_received(
-                &span,
-                request,
-                response.status().as_u16(),
-                response.headers(),
-                started.elapsed(),
-            );
-            telemetry::bytes_moved(request, sent, 0);
-            drop(_entered);
-            Ok(Opened { response, span })
+            trace.answered(request, &response, Instant::now());
+            Ok(Opened { response, trace })
         }
         Err(error) => {
-            telemetry::transport_failed(&span, &error, started.elapsed());
+            trace.failed(&error, Instant::now());
             Err(error)
         }
     }
+}
+
+/// The event for an opened answer whose body is read whole.
+pub(crate) async fn read_whole<R: Runtime>(
+    wire: &Wire<R>,
+    request: &Request<RequestBody>,
+    opened: Opened<R>,
+    id: RequestId,
+) -> Event {
+    let Opened { response, trace } = opened;
+    let (parts, mut body) = response.into_parts();
+    let read = read_all(&mut body, &parts.headers, wire.timeout())
+        .instrument(trace.span().clone())
+        .await;
+    trace.body_read(request, &read);
+    Event::read(id, parts, read)
 }
 
 /// Sends `request` and reads the whole answer: the event a machine takes.
@@ -225,25 +225,8 @@ pub(crate) async fn round_trip<R: Runtime>(
     id: RequestId,
     request: &Request<RequestBody>,
 ) -> Event {
-    let Opened { response, span } = match open(wire, id, request).await {
-        Ok(opened) => opened,
-        Err(error) => return Event::Failed { id, error },
-    };
-    let (parts, mut body) = response.into_parts();
-    let read = read_all(&mut body, &parts.headers, wire.timeout())
-        .instrument(span.clone())
-        .await;
-    match read {
-        Ok(bytes) => {
-            telemetry::bytes_moved(request, 0, bytes.len() as u64);
-            Event::Response {
-                id,
-                response: Response::from_parts(parts, bytes),
-            }
-        }
-        Err(error) => {
-            telemetry::transport_failed(&span, &error, Duration::ZERO);
-            Event::Failed { id, error }
-        }
+    match open(wire, id, request).await {
+        Ok(opened) => read_whole(wire, request, opened, id).await,
+        Err(error) => Event::Failed { id, error },
     }
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use r2_proto::client_core::{ClientCore, Now};
-use r2_proto::error::{NetworkError, R2Error, RequestError};
-use r2_proto::exchange::{Action, Exchange};
-use r2_proto::ops::{Operation, RequestBody};
-use r2_proto::{BuildClient, ClientBuilder, ClientSettings, Config, Presign, env, telemetry};
+use r2_proto::error::R2Error;
+use r2_proto::exchange::{Exchange, Next};
+use r2_proto::ops::Operation;
+use r2_proto::{BuildClient, ClientBuilder, ClientSettings, Config, Presign, env};
 use time::OffsetDateTime;
 
 use crate::multipart::Multipart;
@@ -124,47 +124,16 @@ impl R2Client {
 
     /// Sends any operation of the core, with retries, and reads its answer whole.
     pub fn send<O: Operation>(&self, operation: O) -> Result<O::Output, R2Error> {
-        let mut exchange = Exchange::new(Arc::clone(&self.inner.core), operation)
-            .and_then(refuse_streamed_body)
-            .inspect_err(|error| telemetry::operation_failed(O::NAME, error))?;
+        let mut exchange = Exchange::whole(Arc::clone(&self.inner.core), operation)?;
         loop {
-            while let Some(action) = exchange.poll(now()) {
-                match action {
-                    Action::Send { id, request } => {
-                        let event = round_trip::round_trip(&self.inner.transport, id, &request);
-                        exchange.handle(now(), event);
-                    }
-                    Action::Note(note) => telemetry::note(O::NAME, &note),
-                    Action::Done(result) => {
-                        if let Err(error) = &result {
-                            telemetry::operation_failed(O::NAME, error);
-                        }
-                        return result;
-                    }
+            match exchange.next(now()) {
+                Next::Send { id, request } => {
+                    let event = round_trip::round_trip(&self.inner.transport, id, &request);
+                    exchange.handle(now(), event);
                 }
-            }
-            match exchange.deadline() {
-                Some(deadline) => sleep_until(deadline),
-                None => return Err(stalled()),
+                Next::Sleep(until) => sleep_until(until),
+                Next::Done(result) => return result,
             }
         }
     }
-}
-
-/// A streamed `PutObject` holds no bytes in the core: its bytes go through
-/// [`Objects::put_stream`] or [`R2Client::upload`] instead.
-fn refuse_streamed_body<O: Operation>(exchange: Exchange<O>) -> Result<Exchange<O>, R2Error> {
-    if matches!(exchange.prepared().body(), RequestBody::Stream { .. }) {
-        return Err(RequestError::ConflictingOptions(
-            "a streamed PutObject takes its bytes from put_stream or upload, not send".into(),
-        )
-        .into());
-    }
-    Ok(exchange)
-}
-
-/// A machine that neither acts nor waits: a bug in the driver, reported
-/// instead of hanging.
-pub(crate) fn stalled() -> R2Error {
-    NetworkError::ConnectionFailed("internal error: the request machine stalled".into()).into()
 }

@@ -256,65 +256,40 @@ fn read_body(
     keep: Option<BytesMut>,
     transport: &Transport,
 ) -> DownloadEvent {
-    let (offset, len) = match plan {
-        BodyPlan::Write { offset, len } | BodyPlan::Keep { offset, len } => (offset, len),
-        BodyPlan::ReadError | BodyPlan::Discard => {
-            return match read_all(body, headers, transport) {
-                Ok(body) => DownloadEvent::ErrorBody { id, body },
-                Err(error) => DownloadEvent::Failed { id, error },
-            };
-        }
+    let Some(mut range) = RangeBody::of(id, plan) else {
+        return match read_all(body, headers, transport) {
+            Ok(body) => DownloadEvent::ErrorBody { id, body },
+            Err(error) => DownloadEvent::Failed { id, error },
+        };
     };
-    let write_failed = |error: std::io::Error| DownloadEvent::WriteFailed {
-        id,
-        offset,
-        message: error.to_string(),
-    };
-    let file = file.filter(|_| keep.is_none());
-    let mut handle = match file.map(|path| open_at(path, offset)).transpose() {
-        Ok(handle) => handle,
-        Err(error) => return write_failed(error),
+    let mut handle = match file
+        .filter(|_| !range.keeps())
+        .map(|p| open_at(p, range.offset()))
+    {
+        Some(Err(error)) => return range.write_failed(&error),
+        handle => handle.and_then(Result::ok),
     };
     let mut kept = keep.unwrap_or_default();
     let mut reader = body.into_reader();
     let mut buffer = vec![0u8; 256 << 10];
-    let mut range = RangeBody::new(len);
     loop {
         let n = match reader.read(&mut buffer) {
             Ok(0) => break,
-            Ok(n) => n,
+            Ok(n) => range.fits(n),
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(error) => {
-                let error = body_error(&error, transport.timeout());
-                let received = range.received();
-                return DownloadEvent::BodyBroke {
-                    id,
-                    received,
-                    error,
-                };
-            }
+            Err(error) => return range.broke(body_error(&error, transport.timeout())),
         };
-        let fits = range.fits(n);
-        let chunk = buffer.get(..fits).unwrap_or_default();
-        match handle.as_mut() {
-            Some(file) => {
-                if let Err(error) = file.write_all(chunk) {
-                    return write_failed(error);
-                }
-            }
+        let chunk = buffer.get(..n).unwrap_or_default();
+        match handle.as_mut().map(|file| file.write_all(chunk)) {
+            Some(Err(error)) => return range.write_failed(&error),
+            Some(Ok(())) => {}
             None => kept.extend_from_slice(chunk),
         }
     }
     match handle.as_mut().map(Write::flush) {
-        Some(Err(error)) => write_failed(error),
-        Some(Ok(())) => DownloadEvent::BodyDone {
-            id,
-            received: range.received(),
-        },
-        None => DownloadEvent::BodyKept {
-            id,
-            chunks: vec![kept.freeze()],
-        },
+        Some(Err(error)) => range.write_failed(&error),
+        Some(Ok(())) => range.ended(Vec::new()),
+        None => range.ended(vec![kept.freeze()]),
     }
 }
 

@@ -2,13 +2,6 @@
 //! callers want [`R2Client::upload`], which runs them concurrently,
 //! retries parts and resumes.
 
-use r2_proto::error::R2Error;
-use r2_proto::ops::{
-    AbortMultipartUpload, CompleteMultipartUpload, CompleteMultipartUploadOutput,
-    CreateMultipartUpload, CreateMultipartUploadOutput, ListMultipartUploads,
-    ListMultipartUploadsOutput, ListParts, ListPartsOutput, UploadPart, UploadPartOutput,
-};
-
 use crate::client::R2Client;
 
 /// The multipart upload calls.
@@ -22,42 +15,5 @@ impl<'a> Multipart<'a> {
         Self { client }
     }
 
-    /// Starts an upload; its id names it in every later call.
-    pub fn create(
-        &self,
-        create: CreateMultipartUpload,
-    ) -> Result<CreateMultipartUploadOutput, R2Error> {
-        self.client.send(create)
-    }
-
-    /// Uploads one part (all parts but the last must have the same size on R2).
-    pub fn upload_part(&self, part: UploadPart) -> Result<UploadPartOutput, R2Error> {
-        self.client.send(part)
-    }
-
-    /// Joins the parts into the object.
-    pub fn complete(
-        &self,
-        complete: CompleteMultipartUpload,
-    ) -> Result<CompleteMultipartUploadOutput, R2Error> {
-        self.client.send(complete)
-    }
-
-    /// Abandons an upload and frees its parts.
-    pub fn abort(&self, abort: AbortMultipartUpload) -> Result<(), R2Error> {
-        self.client.send(abort)
-    }
-
-    /// One page of the parts uploaded so far.
-    pub fn list_parts(&self, list: ListParts) -> Result<ListPartsOutput, R2Error> {
-        self.client.send(list)
-    }
-
-    /// One page of the uploads in progress in a bucket.
-    pub fn list_uploads(
-        &self,
-        list: ListMultipartUploads,
-    ) -> Result<ListMultipartUploadsOutput, R2Error> {
-        self.client.send(list)
-    }
+    r2_proto::multipart_calls!(blocking);
 }

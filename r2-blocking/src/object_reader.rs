@@ -5,7 +5,8 @@ use std::io::Read;
 use r2_proto::error::R2Error;
 use r2_proto::model::{BodyCheck, ObjectMetadata};
 
-use crate::body::{BodyReader, ResponseBody};
+use crate::body::BodyReader;
+use crate::round_trip::Opened;
 use crate::transport::body_error;
 
 /// An object's body on its way in, read through [`Read`]. Every byte is
@@ -34,17 +35,16 @@ impl std::fmt::Debug for ObjectReader {
 impl ObjectReader {
     pub(crate) fn new(
         metadata: ObjectMetadata,
-        body: ResponseBody,
-        check: BodyCheck,
+        opened: Opened,
         timeout: std::time::Duration,
-        span: tracing::Span,
     ) -> Self {
+        let check = BodyCheck::for_response(opened.response.status(), opened.response.headers());
         Self {
             metadata,
-            body: body.into_reader(),
+            body: opened.response.into_body().into_reader(),
             check: Some(check),
             timeout,
-            span,
+            span: opened.trace.span().clone(),
         }
     }
 

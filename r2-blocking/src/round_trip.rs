@@ -10,17 +10,17 @@ use r2_proto::error::NetworkError;
 use r2_proto::exchange::Event;
 use r2_proto::model::broken_body;
 use r2_proto::ops::RequestBody;
-use r2_proto::telemetry;
+use r2_proto::telemetry::RequestTrace;
 
 use crate::body::ResponseBody;
 use crate::transport::{Transport, body_error};
 
-/// A response whose body is still to be read, with its request's span.
+/// A response whose body is still to be read, with its request's telemetry.
 pub(crate) struct Opened {
     /// The response.
     pub response: http::Response<ResponseBody>,
-    /// The request's span.
-    pub span: tracing::Span,
+    /// The request's telemetry.
+    pub trace: RequestTrace,
 }
 
 /// Sends `request` and returns once the headers are in.
@@ -29,26 +29,15 @@ pub(crate) fn open(
     id: RequestId,
     request: &Request<RequestBody>,
 ) -> Result<Opened, NetworkError> {
-    let sent = request.body().content_length();
-    let span = telemetry::request_span(id, request, sent);
-    let _entered = span.enter();
-    let started = Instant::now();
-    telemetry::request_sent(request);
-    match transport.send(request) {
+    let trace = RequestTrace::start(id, request, Instant::now());
+    let sent = trace.span().in_scope(|| transport.send(request));
+    match sent {
         Ok(response) => {
-            telemetry::response_received(
-                &span,
-                request,
-                response.status().as_u16(),
-                response.headers(),
-                started.elapsed(),
-            );
-            telemetry::bytes_moved(request, sent, 0);
-            drop(_entered);
-            Ok(Opened { response, span })
+            trace.answered(request, &response, Instant::now());
+            Ok(Opened { response, trace })
         }
         Err(error) => {
-            telemetry::transport_failed(&span, &error, started.elapsed());
+            trace.failed(&error, Instant::now());
             Err(error)
         }
     }
@@ -81,29 +70,30 @@ pub(crate) fn read_all(
     }
 }
 
+/// The event for an opened answer whose body is read whole.
+pub(crate) fn read_whole(
+    transport: &Transport,
+    request: &Request<RequestBody>,
+    opened: Opened,
+    id: RequestId,
+) -> Event {
+    let Opened { response, trace } = opened;
+    let (parts, body) = response.into_parts();
+    let read = trace
+        .span()
+        .in_scope(|| read_all(body, &parts.headers, transport));
+    trace.body_read(request, &read);
+    Event::read(id, parts, read)
+}
+
 /// Sends `request` and reads the whole answer: the event a machine takes.
 pub(crate) fn round_trip(
     transport: &Transport,
     id: RequestId,
     request: &Request<RequestBody>,
 ) -> Event {
-    let opened = match open(transport, id, request) {
-        Ok(opened) => opened,
-        Err(error) => return Event::Failed { id, error },
-    };
-    let (parts, body) = opened.response.into_parts();
-    let _entered = opened.span.enter();
-    match read_all(body, &parts.headers, transport) {
-        Ok(bytes) => {
-            telemetry::bytes_moved(request, 0, bytes.len() as u64);
-            Event::Response {
-                id,
-                response: http::Response::from_parts(parts, bytes),
-            }
-        }
-        Err(error) => {
-            telemetry::transport_failed(&opened.span, &error, std::time::Duration::ZERO);
-            Event::Failed { id, error }
-        }
+    match open(transport, id, request) {
+        Ok(opened) => read_whole(transport, request, opened, id),
+        Err(error) => Event::Failed { id, error },
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, Response};
-use r2_proto::error::NetworkError;
+use r2_proto::error::{NetworkError, caused_by};
 use r2_proto::ops::RequestBody;
 use r2_proto::replay::Route;
 use ureq::Agent;
@@ -151,26 +151,11 @@ pub(crate) fn classify(error: &ureq::Error, timeout: Duration) -> NetworkError {
     match error {
         ureq::Error::Timeout(_) => NetworkError::Timeout(timeout),
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) => NetworkError::Tls(error.to_string()),
-        ureq::Error::Io(io) if is_tls(io) => NetworkError::Tls(error.to_string()),
+        ureq::Error::Io(io) if caused_by::<rustls::Error>(io) => {
+            NetworkError::Tls(error.to_string())
+        }
         _ => NetworkError::ConnectionFailed(error.to_string()),
     }
-}
-
-/// True when rustls failed the handshake (an untrusted certificate, no
-/// common protocol version): not a transient fault, never retried.
-fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
-    if error.downcast_ref::<rustls::Error>().is_some() {
-        return true;
-    }
-    // `io::Error::source` skips the error it wraps: look inside it too.
-    if let Some(inner) = error
-        .downcast_ref::<std::io::Error>()
-        .and_then(std::io::Error::get_ref)
-        && is_tls(inner)
-    {
-        return true;
-    }
-    error.source().is_some_and(is_tls)
 }
 
 /// An I/O error while reading a body, as the core's transport failure.

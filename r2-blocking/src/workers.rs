@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use r2_proto::error::R2Error;
 
-use crate::client::stalled;
+use r2_proto::exchange::stalled;
 
 type Job<E> = Box<dyn FnOnce() -> E + Send>;
 

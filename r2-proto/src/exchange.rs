@@ -1,22 +1,36 @@
 //! One operation, carried out with retries: the machine an adapter drives
 //! for every single request (and that the transfer machines use per part).
 //!
-//! ```text
-//! let mut exchange = Exchange::new(core.clone(), GetObject::new(bucket, key))?;
-//! loop {
-//!     while let Some(action) = exchange.poll(now()) {
-//!         match action {
-//!             Action::Send { id, request } => in_flight.push(send(id, request)),
-//!             Action::Note(note) => log(note),
-//!             Action::Done(result) => return result,
+//! A driver that sends one request at a time takes [`Exchange::next`],
+//! which logs the notes and a failure on the way:
+//!
+//! ```
+//! # use std::sync::Arc;
+//! # use r2_proto::exchange::{Event, Exchange, Next};
+//! # use r2_proto::ops::GetObject;
+//! # use r2_proto::{BucketName, ClientCore, Config, Credentials, Now, ObjectKey, R2Error};
+//! # fn main() -> Result<(), R2Error> {
+//! # let config = Config::for_account("0123456789abcdef0123456789abcdef",
+//! #     Credentials::new("AKIDEXAMPLE", "secret")?).build()?;
+//! # let core = Arc::new(ClientCore::new(config));
+//! # let now = || Now::new(std::time::Instant::now(), time::OffsetDateTime::now_utc());
+//! # let bucket = BucketName::new("photos")?;
+//! # let key = ObjectKey::new("cat.jpg")?;
+//! # let send = |id, _request| Event::Failed { id, error: r2_proto::error::NetworkError::Timeout(std::time::Duration::ZERO) };
+//! # let sleep_until = |_at| {};
+//! let mut exchange = Exchange::whole(core, GetObject::new(bucket, key))?;
+//! let result = loop {
+//!     match exchange.next(now()) {
+//!         Next::Send { id, request } => {
+//!             let event = send(id, request); // the whole answer, or the transport's error
+//!             exchange.handle(now(), event);
 //!         }
+//!         Next::Sleep(until) => sleep_until(until), // a backoff or rate-limit wait
+//!         Next::Done(result) => break result,
 //!     }
-//!     match wait_for(in_flight.next(), exchange.deadline()) {
-//!         Some((id, Ok(response))) => exchange.handle(now(), Event::Response { id, response }),
-//!         Some((id, Err(error))) => exchange.handle(now(), Event::Failed { id, error }),
-//!         None => {} // the deadline passed: poll again
-//!     }
-//! }
+//! };
+//! # assert!(result.is_err());
+//! # Ok(()) }
 //! ```
 
 use std::collections::VecDeque;
@@ -27,10 +41,11 @@ use bytes::Bytes;
 use http::Request;
 
 use crate::client_core::{ClientCore, Now, RequestId};
-use crate::error::{NetworkError, R2Error};
+use crate::error::{NetworkError, R2Error, RequestError};
 use crate::names::BucketName;
 use crate::ops::{Operation, PreparedRequest, RequestBody};
 use crate::resilience::{Attempts, Gate, Note, Verdict};
+use crate::telemetry;
 
 /// What the driver must do next.
 #[derive(Debug)]
@@ -68,12 +83,55 @@ pub enum Event {
 }
 
 impl Event {
+    /// The event for an answer whose body was read whole (`Ok`), or broke
+    /// off with the transport's error.
+    pub fn read(
+        id: RequestId,
+        parts: http::response::Parts,
+        body: Result<Bytes, NetworkError>,
+    ) -> Self {
+        match body {
+            Ok(bytes) => Self::Response {
+                id,
+                response: http::Response::from_parts(parts, bytes),
+            },
+            Err(error) => Self::Failed { id, error },
+        }
+    }
+
     /// The id of the request it answers.
     pub fn id(&self) -> RequestId {
         match self {
             Self::Response { id, .. } | Self::Failed { id, .. } => *id,
         }
     }
+}
+
+/// What a driver that sends one request at a time does next (see
+/// [`Exchange::next`]).
+#[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a step is moved once, straight out to the driver; boxing would allocate per request"
+)]
+pub enum Next<T> {
+    /// Send this signed request and hand its outcome to [`Exchange::handle`].
+    Send {
+        /// The request's id.
+        id: RequestId,
+        /// The signed request.
+        request: Request<RequestBody>,
+    },
+    /// Nothing to do until this instant (a backoff or rate-limit wait).
+    Sleep(Instant),
+    /// The operation finished.
+    Done(Result<T, R2Error>),
+}
+
+/// A machine that neither acts nor waits: a bug in the driver, reported
+/// instead of hanging.
+pub fn stalled() -> R2Error {
+    NetworkError::ConnectionFailed("internal error: the request machine stalled".into()).into()
 }
 
 #[derive(Debug)]
@@ -102,6 +160,23 @@ impl<O: Operation> Exchange<O> {
     /// Prepares `operation`; a request that cannot be built fails here.
     pub fn new(core: Arc<ClientCore>, operation: O) -> Result<Self, R2Error> {
         Self::with_retries(core, operation, true)
+    }
+
+    /// An exchange whose answer is read whole, as `send` does: a streamed
+    /// `PutObject` holds no bytes in the core and is refused (its bytes go
+    /// through `put_stream` or `upload`); a failure here is logged.
+    pub fn whole(core: Arc<ClientCore>, operation: O) -> Result<Self, R2Error> {
+        let exchange = Self::new(core, operation).and_then(|exchange| {
+            if matches!(exchange.prepared().body(), RequestBody::Stream { .. }) {
+                return Err(RequestError::ConflictingOptions(
+                    "a streamed PutObject takes its bytes from put_stream or upload, not send"
+                        .into(),
+                )
+                .into());
+            }
+            Ok(exchange)
+        });
+        exchange.inspect_err(|error| telemetry::operation_failed(O::NAME, error))
     }
 
     /// Like [`new`](Self::new), without retries: for steps whose retry the
@@ -187,6 +262,31 @@ impl<O: Operation> Exchange<O> {
                     Gate::WaitUntil(until) => self.state = State::Waiting(until),
                     Gate::Refused(error) => self.state = State::Finished(Some(Err(error))),
                 },
+            }
+        }
+    }
+
+    /// The next step for a driver that sends one request at a time: the
+    /// notes on the way are logged under the operation's name, a failure
+    /// for good is logged and counted, and a machine that could never move
+    /// again ends with [`stalled`].
+    pub fn next(&mut self, now: Now) -> Next<O::Output> {
+        loop {
+            match self.poll(now) {
+                Some(Action::Send { id, request }) => return Next::Send { id, request },
+                Some(Action::Note(note)) => telemetry::note(O::NAME, &note),
+                Some(Action::Done(result)) => {
+                    if let Err(error) = &result {
+                        telemetry::operation_failed(O::NAME, error);
+                    }
+                    return Next::Done(result);
+                }
+                None => {
+                    return match self.deadline() {
+                        Some(until) => Next::Sleep(until),
+                        None => Next::Done(Err(stalled())),
+                    };
+                }
             }
         }
     }

@@ -27,6 +27,7 @@
 //! ```
 
 pub mod client_builder;
+mod client_calls;
 pub mod client_core;
 pub mod client_presign;
 pub mod config;

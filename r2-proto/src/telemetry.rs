@@ -174,6 +174,73 @@ pub fn transport_failed(span: &Span, error: &NetworkError, duration: Duration) {
     debug!(%error, elapsed_ms = duration.as_secs_f64() * 1000.0, "transport failure");
 }
 
+/// One request's telemetry from send to body, the same in every driver:
+/// its span, the request logged as it leaves, the head's status, duration
+/// and byte counts, a transport failure, and the body read. The driver
+/// passes the times in (the core reads no clock).
+#[derive(Debug)]
+pub struct RequestTrace {
+    span: Span,
+    sent: u64,
+    started: std::time::Instant,
+}
+
+impl RequestTrace {
+    /// Opens the request's span and logs the request leaving at `now`.
+    pub fn start(id: RequestId, request: &Request<RequestBody>, now: std::time::Instant) -> Self {
+        let sent = request.body().content_length();
+        let span = request_span(id, request, sent);
+        span.in_scope(|| request_sent(request));
+        Self {
+            span,
+            sent,
+            started: now,
+        }
+    }
+
+    /// The request's span: enter it (or instrument the future) while the
+    /// request is on the wire.
+    pub fn span(&self) -> &Span {
+        &self.span
+    }
+
+    /// The answer's head arrived at `now`.
+    pub fn answered<B>(
+        &self,
+        request: &Request<RequestBody>,
+        response: &http::Response<B>,
+        now: std::time::Instant,
+    ) {
+        let _entered = self.span.enter();
+        let status = response.status().as_u16();
+        let elapsed = now.saturating_duration_since(self.started);
+        response_received(&self.span, request, status, response.headers(), elapsed);
+        bytes_moved(request, self.sent, 0);
+    }
+
+    /// The request failed before an answer, at `now`.
+    pub fn failed(&self, error: &NetworkError, now: std::time::Instant) {
+        let _entered = self.span.enter();
+        transport_failed(
+            &self.span,
+            error,
+            now.saturating_duration_since(self.started),
+        );
+    }
+
+    /// The answer's body was read whole, or failed.
+    pub fn body_read(
+        &self,
+        request: &Request<RequestBody>,
+        body: &Result<bytes::Bytes, NetworkError>,
+    ) {
+        match body {
+            Ok(bytes) => bytes_moved(request, 0, bytes.len() as u64),
+            Err(error) => transport_failed(&self.span, error, Duration::ZERO),
+        }
+    }
+}
+
 /// Logs and counts an operation that failed for good: ERROR when retrying
 /// could not help, WARN when retries ran out.
 pub fn operation_failed(operation: OperationName, error: &R2Error) {

@@ -127,14 +127,7 @@ pub(crate) async fn connect(
 /// A failed handshake: a TLS failure when rustls says so, else the
 /// connection broke.
 fn handshake_error(error: &io::Error) -> NetworkError {
-    let tls = error
-        .get_ref()
-        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
-    if tls {
-        NetworkError::Tls(error.to_string())
-    } else {
-        NetworkError::ConnectionFailed(error.to_string())
-    }
+    NetworkError::connecting::<rustls::Error>(error)
 }
 
 impl AsyncRead for Connection {

@@ -56,15 +56,7 @@ impl Transport {
         timeout: Duration,
         allow_http: bool,
     ) -> Result<Self, NetworkError> {
-        let roots =
-            rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| NetworkError::Tls(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        let tls = r2_async::tls::client_config()?;
         Ok(Self {
             pool: Arc::new(Pool::new(pool_size)),
             tls: Arc::new(tls),

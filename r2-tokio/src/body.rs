@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use r2_proto::error::NetworkError;
 
 use crate::pool::Returned;
-use crate::transport::error_chain;
+use r2_proto::error::source_chain;
 
 /// A response body still on its connection.
 #[derive(Debug)]
@@ -43,7 +43,7 @@ impl WireBody {
                     return Poll::Ready(None);
                 }
                 Poll::Ready(Some(Err(error))) => {
-                    let error = NetworkError::StreamInterrupted(error_chain(&error));
+                    let error = NetworkError::StreamInterrupted(source_chain(&error));
                     return Poll::Ready(Some(Err(error)));
                 }
                 Poll::Ready(Some(Ok(frame))) => {

@@ -20,7 +20,8 @@ use r2_proto::error::NetworkError;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tower_service::Service;
 
-use crate::transport::{OutgoingBody, error_chain};
+use crate::transport::OutgoingBody;
+use r2_proto::error::source_chain;
 
 /// An idle connection older than this may have been closed by the server:
 /// it is dropped rather than reused.
@@ -164,10 +165,10 @@ impl Pool {
         let stream = connector
             .call(uri.clone())
             .await
-            .map_err(|e| crate::transport::connect_error(e.as_ref()))?;
+            .map_err(|e| NetworkError::connecting::<rustls::Error>(e.as_ref()))?;
         let (sender, connection) = http1::handshake(stream)
             .await
-            .map_err(|e| NetworkError::ConnectionFailed(error_chain(&e)))?;
+            .map_err(|e| NetworkError::ConnectionFailed(source_chain(&e)))?;
         tokio::spawn(async move {
             let _closed = connection.await;
         });

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use hyper_util::client::legacy::connect::HttpConnector;
-use r2_proto::error::NetworkError;
+use r2_proto::error::{NetworkError, source_chain};
 use r2_proto::ops::RequestBody;
 
 use crate::body::WireBody;
@@ -81,15 +81,7 @@ impl Transport {
         timeout: Duration,
         allow_http: bool,
     ) -> Result<Self, NetworkError> {
-        let roots =
-            rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| NetworkError::Tls(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        let tls = r2_async::tls::client_config()?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -169,47 +161,5 @@ fn origin_form(uri: &http::Uri) -> Result<(http::Uri, http::HeaderValue), Networ
 /// response future resolves once the head is in, so any failure here came
 /// before a response: the connection failed.
 fn classify(error: &hyper::Error) -> NetworkError {
-    NetworkError::ConnectionFailed(error_chain(error))
-}
-
-/// A failure to connect: TLS (an untrusted certificate, no common protocol
-/// version; never retried) or the connection itself.
-pub(crate) fn connect_error(
-    error: &(dyn std::error::Error + Send + Sync + 'static),
-) -> NetworkError {
-    let text = error_chain(error);
-    if is_tls(error) {
-        NetworkError::Tls(text)
-    } else {
-        NetworkError::ConnectionFailed(text)
-    }
-}
-
-/// True when rustls failed the handshake somewhere in the error's chain
-/// (an untrusted certificate, no common protocol version): never retried.
-fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
-    if error.downcast_ref::<rustls::Error>().is_some() {
-        return true;
-    }
-    // `io::Error::source` skips the error it wraps: look inside it too.
-    if let Some(inner) = error
-        .downcast_ref::<std::io::Error>()
-        .and_then(std::io::Error::get_ref)
-        && is_tls(inner)
-    {
-        return true;
-    }
-    error.source().is_some_and(is_tls)
-}
-
-/// The error and its sources, joined.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
+    NetworkError::ConnectionFailed(source_chain(error))
 }

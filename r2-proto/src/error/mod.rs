@@ -38,7 +38,7 @@ use time::OffsetDateTime;
 pub use client::{ConfigError, RequestError, SignError};
 pub use details::ErrorDetails;
 pub(crate) use from_response::{ErrorContext, error_from_response};
-pub use network::NetworkError;
+pub use network::{NetworkError, caused_by, source_chain};
 pub use response::{ResponseError, ResponseProblem};
 pub use service::{
     AuthError, BucketError, InvalidRequestError, MultipartError, ObjectError, ServerError,

@@ -23,3 +23,51 @@ pub enum NetworkError {
     #[error("{0}")]
     NotRecorded(Box<crate::replay::ReplayMiss>),
 }
+
+impl NetworkError {
+    /// A failure to connect or to send a request, from the transport's
+    /// error: [`Tls`](Self::Tls) (never retried) when an error of type `T`
+    /// (the TLS library's) is among its causes, else
+    /// [`ConnectionFailed`](Self::ConnectionFailed); the message is the
+    /// whole chain of causes.
+    pub fn connecting<T: std::error::Error + 'static>(
+        error: &(dyn std::error::Error + 'static),
+    ) -> Self {
+        let text = source_chain(error);
+        if caused_by::<T>(error) {
+            Self::Tls(text)
+        } else {
+            Self::ConnectionFailed(text)
+        }
+    }
+}
+
+/// An error and its causes, joined with `": "`.
+pub fn source_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+/// True when an error of type `T` is `error` or among its causes, looking
+/// inside the `io::Error`s on the way (whose `source` skips what they wrap).
+pub fn caused_by<T: std::error::Error + 'static>(
+    error: &(dyn std::error::Error + 'static),
+) -> bool {
+    if error.is::<T>() {
+        return true;
+    }
+    if let Some(inner) = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+        && caused_by::<T>(inner)
+    {
+        return true;
+    }
+    error.source().is_some_and(caused_by::<T>)
+}

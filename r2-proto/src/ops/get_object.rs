@@ -215,20 +215,18 @@ impl Operation for GetObject {
 pub struct StreamedGet(pub GetObject);
 
 impl StreamedGet {
-    /// True when the body of an answer with `status` is the object's (and
-    /// is streamed), false when it is an error document to read whole.
-    pub fn streams_body(status: StatusCode) -> bool {
-        status.is_success()
-    }
-
-    /// The answer handed to the exchange when the body streams: the
-    /// response's head with an empty body.
-    pub fn head_of(parts: &http::response::Parts) -> Response<Bytes> {
+    /// The answer the exchange takes when the body is the object's, to be
+    /// streamed by the caller: the head with an empty body. `None` when the
+    /// body is an error document, to be read whole first.
+    pub fn head_of<B>(answer: &Response<B>) -> Option<Response<Bytes>> {
+        if !answer.status().is_success() {
+            return None;
+        }
         let mut response = Response::new(Bytes::new());
-        *response.status_mut() = parts.status;
-        *response.version_mut() = parts.version;
-        *response.headers_mut() = parts.headers.clone();
-        response
+        *response.status_mut() = answer.status();
+        *response.version_mut() = answer.version();
+        *response.headers_mut() = answer.headers().clone();
+        Some(response)
     }
 }
 

@@ -623,33 +623,28 @@ impl Sim {
             Answer::Cut(response, keep) => (response, Some(keep)),
         };
         let (parts, body) = response.into_parts();
-        match download.on_headers(self.now, id, parts.status, &parts.headers) {
-            BodyPlan::Write { offset, .. } => {
-                let keep = keep.map_or(body.len(), |k| {
-                    usize::try_from(k).unwrap_or(usize::MAX).min(body.len())
-                });
-                let body = body.slice(..keep);
-                let start = usize::try_from(offset).unwrap_or(usize::MAX);
-                let end = start.saturating_add(body.len());
-                if file.len() < end {
-                    file.resize(end, 0);
-                }
-                if let Some(slot) = file.get_mut(start..end) {
-                    slot.copy_from_slice(&body);
-                }
-                let received = body.len() as u64;
-                download.handle(self.now, DownloadEvent::BodyDone { id, received });
+        let plan = download.on_headers(self.now, id, parts.status, &parts.headers);
+        let Some(mut range) = RangeBody::of(id, plan) else {
+            if plan == BodyPlan::ReadError {
+                download.handle(self.now, DownloadEvent::ErrorBody { id, body });
             }
-            BodyPlan::Keep { len, .. } => {
-                let mut range = RangeBody::new(len);
-                let keep = keep.map_or(body.len(), |k| {
-                    usize::try_from(k).unwrap_or(usize::MAX).min(body.len())
-                });
-                let chunks = vec![range.take(body.slice(..keep))];
-                download.handle(self.now, DownloadEvent::BodyKept { id, chunks });
-            }
-            BodyPlan::ReadError => download.handle(self.now, DownloadEvent::ErrorBody { id, body }),
-            BodyPlan::Discard => {}
+            return;
+        };
+        let cut = keep.map_or(body.len(), |k| {
+            usize::try_from(k).unwrap_or(usize::MAX).min(body.len())
+        });
+        let body = range.take(body.slice(..cut));
+        if range.keeps() {
+            return download.handle(self.now, range.ended(vec![body]));
         }
+        let start = usize::try_from(range.offset()).unwrap_or(usize::MAX);
+        let end = start.saturating_add(body.len());
+        if file.len() < end {
+            file.resize(end, 0);
+        }
+        if let Some(slot) = file.get_mut(start..end) {
+            slot.copy_from_slice(&body);
+        }
+        download.handle(self.now, range.ended(Vec::new()));
     }
 }

@@ -173,18 +173,55 @@ pub enum BodyPlan {
     Discard,
 }
 
-/// A range's body as it arrives: counts it, and cuts off bytes past the
-/// range's end, so that no driver keeps or writes more than was asked for.
+/// A range's body as it arrives, for the driver that copies it: where it
+/// goes, how many bytes there may be (it cuts off any past the range's
+/// end, so no driver keeps or writes more than was asked for), and the
+/// event that reports how it ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RangeBody {
+    id: RequestId,
+    offset: u64,
     len: u64,
+    keep: bool,
     received: u64,
 }
 
 impl RangeBody {
-    /// A body that must hold `len` bytes.
-    pub fn new(len: u64) -> Self {
-        Self { len, received: 0 }
+    /// The body `plan` asks to copy; `None` when it is an error body or dropped.
+    pub fn of(id: RequestId, plan: BodyPlan) -> Option<Self> {
+        let (offset, len, keep) = match plan {
+            BodyPlan::Write { offset, len } => (offset, len, false),
+            BodyPlan::Keep { offset, len } => (offset, len, true),
+            BodyPlan::ReadError | BodyPlan::Discard => return None,
+        };
+        Some(Self {
+            id,
+            offset,
+            len,
+            keep,
+            received: 0,
+        })
+    }
+
+    /// Where the range starts in the object (and the file).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// How many bytes the range holds.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True for an empty range.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// True when the bytes go back to the machine ([`BodyPlan::Keep`]),
+    /// false when they are written at [`offset`](Self::offset).
+    pub fn keeps(&self) -> bool {
+        self.keep
     }
 
     /// The part of `chunk` that belongs to the range (all of it, or the
@@ -206,6 +243,38 @@ impl RangeBody {
     /// Bytes taken so far.
     pub fn received(&self) -> u64 {
         self.received
+    }
+
+    /// The body came to its end: written (`kept` is empty), or these bytes
+    /// handed back.
+    pub fn ended(&self, kept: Vec<Bytes>) -> DownloadEvent {
+        let id = self.id;
+        if self.keep {
+            DownloadEvent::BodyKept { id, chunks: kept }
+        } else {
+            DownloadEvent::BodyDone {
+                id,
+                received: self.received,
+            }
+        }
+    }
+
+    /// The body broke off with the transport's `error`.
+    pub fn broke(&self, error: NetworkError) -> DownloadEvent {
+        DownloadEvent::BodyBroke {
+            id: self.id,
+            received: self.received,
+            error,
+        }
+    }
+
+    /// Writing the range to the local file failed.
+    pub fn write_failed(&self, error: &std::io::Error) -> DownloadEvent {
+        DownloadEvent::WriteFailed {
+            id: self.id,
+            offset: self.offset,
+            message: error.to_string(),
+        }
     }
 }
 
