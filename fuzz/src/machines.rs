@@ -182,6 +182,7 @@ pub fn upload_machine(data: &[u8]) {
     let mut sends: Vec<(RequestId, Request<RequestBody>)> = Vec::new();
     let mut parts_in_flight: HashMap<RequestId, u32> = HashMap::new();
     let mut last_etag: BTreeMap<u32, String> = BTreeMap::new();
+    let mut confirmed = 0u64;
     let mut part_sizes: BTreeMap<u32, u64> = BTreeMap::new();
     let mut created = false;
     let mut aborted = false;
@@ -216,7 +217,11 @@ pub fn upload_machine(data: &[u8]) {
                     }
                     sends.push((id, request));
                 }
-                UploadAction::Note { .. } => {}
+                UploadAction::Note { .. } | UploadAction::SaveState(_) => {}
+                UploadAction::Progress(progress) => {
+                    assert!(progress.confirmed >= confirmed, "the progress went back");
+                    confirmed = progress.confirmed;
+                }
                 UploadAction::Done(output) => {
                     assert!(
                         sends.is_empty(),

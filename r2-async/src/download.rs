@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::FuturesUnordered;
 use r2_proto::client_core::RequestId;
-use r2_proto::error::{NetworkError, R2Error};
+use r2_proto::error::{NetworkError, R2Error, TransferError};
 use r2_proto::ops::OperationName;
 use r2_proto::telemetry;
 use r2_proto::transfer::{
@@ -28,7 +28,6 @@ use r2_proto::{BucketName, ObjectKey};
 use crate::client::{R2Client, now};
 use crate::driving::next_event;
 use crate::files::{self, RangeWriter};
-use crate::object_stream::sink_failed;
 use crate::runtime::{Erased, Runtime, StreamWriter, Writes};
 use crate::wire::{Body, Opened, open, read_all};
 
@@ -122,7 +121,7 @@ impl<R: Runtime> DownloadRequest<'_, R> {
                     Ok(output) => files::rename::<R>(&partial, &path)
                         .await
                         .map(|()| output)
-                        .map_err(|e| sink_failed(0, &e)),
+                        .map_err(|e| R2Error::from(TransferError::sink_failed(0, &e))),
                     Err(error) => Err(error),
                 };
                 if result.is_err() {
@@ -180,7 +179,7 @@ async fn drive<R: Runtime>(
         Sink::Writer(_) => None,
     }
     .transpose()
-    .map_err(|e| sink_failed(0, &e))?;
+    .map_err(|e| TransferError::sink_failed(0, &e))?;
     let (bucket, key) = (spec.bucket.clone(), spec.key.clone());
     let mut download = Download::new(Arc::clone(client.core()), bucket, key, options);
     let mut tasks: Tasks<'_, R> = FuturesUnordered::new();
@@ -228,7 +227,7 @@ impl Sink<'_> {
             writer
                 .write_all(chunk)
                 .await
-                .map_err(|e| sink_failed(at, &e))?;
+                .map_err(|e| TransferError::sink_failed(at, &e))?;
             at += chunk.len() as u64;
         }
         Ok(())
@@ -236,7 +235,10 @@ impl Sink<'_> {
 
     async fn flush(&mut self) -> Result<(), R2Error> {
         match self {
-            Sink::Writer(writer) => writer.flush().await.map_err(|e| sink_failed(0, &e)),
+            Sink::Writer(writer) => writer
+                .flush()
+                .await
+                .map_err(|e| R2Error::from(TransferError::sink_failed(0, &e))),
             Sink::File(_) => Ok(()),
         }
     }

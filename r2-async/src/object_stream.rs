@@ -78,10 +78,12 @@ impl<R: Runtime> ObjectStream<R> {
             let chunk = chunk?;
             R::write_all(sink, &chunk)
                 .await
-                .map_err(|e| sink_failed(written, &e))?;
+                .map_err(|e| TransferError::sink_failed(written, &e))?;
             written += chunk.len() as u64;
         }
-        R::flush(sink).await.map_err(|e| sink_failed(written, &e))?;
+        R::flush(sink)
+            .await
+            .map_err(|e| TransferError::sink_failed(written, &e))?;
         Ok(written)
     }
 
@@ -90,15 +92,6 @@ impl<R: Runtime> ObjectStream<R> {
         let _entered = self.span.enter();
         check.finish().err().map(|error| Err(error.into()))
     }
-}
-
-/// A local write that failed at `offset`.
-pub(crate) fn sink_failed(offset: u64, error: &std::io::Error) -> R2Error {
-    TransferError::SinkFailed {
-        offset,
-        message: error.to_string(),
-    }
-    .into()
 }
 
 impl<R: Runtime> Stream for ObjectStream<R> {

@@ -15,9 +15,10 @@ use bytes::{Bytes, BytesMut};
 use futures_util::lock::Mutex;
 use futures_util::stream::FuturesUnordered;
 use r2_proto::error::{R2Error, TransferError};
-use r2_proto::ops::{ListParts, PartSummary};
 use r2_proto::telemetry;
-use r2_proto::transfer::{UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec};
+use r2_proto::transfer::{
+    UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec, part_of,
+};
 use r2_proto::{BucketName, ObjectKey};
 
 use crate::client::{R2Client, now};
@@ -151,11 +152,7 @@ async fn drive<R: Runtime>(
     spec: &mut UploadSpec,
 ) -> Result<UploadOutput, R2Error> {
     let (source, reader) = Source::of(body).await?;
-    let listed = match spec.resume_listing()? {
-        Some(list) => list_all_parts(client, list).await?,
-        None => Vec::new(),
-    };
-    let mut upload = spec.machine(Arc::clone(client.core()), source, &listed)?;
+    let mut upload = spec.machine(Arc::clone(client.core()), source)?;
     let (reader, wire) = (&reader, &client.inner.wire);
     let mut tasks = FuturesUnordered::<Task<'_>>::new();
     loop {
@@ -171,31 +168,16 @@ async fn drive<R: Runtime>(
                     round_trip(wire, id, &request).await.into()
                 })),
                 UploadAction::Note { operation, note } => telemetry::note(operation, &note),
+                UploadAction::SaveState(state) => spec.save_state(&state),
+                UploadAction::Progress(progress) => spec.report(progress),
                 UploadAction::Done(output) => return Ok(output),
                 UploadAction::Failed(error) => return Err(error),
             }
         }
-        spec.observe(&upload);
         if let Some(event) = next_event::<R, _>(&mut tasks, upload.deadline()).await? {
             upload.handle(now(), event);
         }
-        spec.observe(&upload);
     }
-}
-
-/// Every part ListParts reports for a kept upload.
-async fn list_all_parts<R: Runtime>(
-    client: &R2Client<R>,
-    list: ListParts,
-) -> Result<Vec<PartSummary>, R2Error> {
-    let mut pages = list.pages();
-    let mut parts = Vec::new();
-    while let Some(request) = pages.next_request().cloned() {
-        let page = client.send(request).await?;
-        pages.advance(&page)?;
-        parts.extend(page.parts);
-    }
-    Ok(parts)
 }
 
 /// The bytes behind an upload.
@@ -209,89 +191,49 @@ impl Source {
     /// The source of `body`, and what the machine is told about it.
     async fn of<R: Runtime>(body: UploadBody<R>) -> Result<(UploadSource, Self), R2Error> {
         Ok(match body {
-            UploadBody::Bytes(bytes) => (
-                UploadSource::Sized(bytes.len() as u64),
-                Source::Bytes(bytes),
-            ),
+            UploadBody::Bytes(bytes) => {
+                (UploadSource::Sized(bytes.len() as u64), Self::Bytes(bytes))
+            }
             UploadBody::File(path) => {
                 let size = files::len::<R>(&path)
                     .await
-                    .map_err(|e| source_failed(0, &e))?;
-                (UploadSource::Sized(size), Source::File(path))
+                    .map_err(|e| TransferError::source_failed(0, &e))?;
+                (UploadSource::Sized(size), Self::File(path))
             }
             UploadBody::Reader(stream) => (
                 UploadSource::Stream,
-                Source::Reader(Mutex::new(stream.reader)),
+                Self::Reader(Mutex::new(stream.reader)),
             ),
         })
     }
 
     async fn read_part<R: Runtime>(&self, part: u32, offset: u64, len: u64) -> UploadEvent {
         let read = match self {
-            Self::Bytes(bytes) => {
-                let start = usize::try_from(offset)
-                    .unwrap_or(usize::MAX)
-                    .min(bytes.len());
-                let end = start
-                    .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
-                    .min(bytes.len());
-                Ok(bytes.slice(start..end))
-            }
+            Self::Bytes(bytes) => Ok(part_of(bytes, offset, len)),
             Self::File(path) => files::read_at::<R>(path, offset, len).await,
             Self::Reader(_) => Err(std::io::Error::other("a stream has no offsets")),
         };
-        match read {
-            Ok(data) => UploadEvent::PartRead { part, data },
-            Err(error) => UploadEvent::ReadFailed {
-                part,
-                message: error.to_string(),
-            },
-        }
+        UploadEvent::part_read(part, read)
     }
 
     async fn read_stream(&self, part: u32, max: u64) -> UploadEvent {
-        let Self::Reader(reader) = self else {
-            return UploadEvent::ReadFailed {
-                part,
-                message: "a sized source is read at offsets".into(),
-            };
+        let read = match self {
+            Self::Reader(reader) => fill(&mut **reader.lock().await, max).await,
+            _ => Err(std::io::Error::other("a sized source is read at offsets")),
         };
-        let mut reader = reader.lock().await;
-        let want = usize::try_from(max).unwrap_or(usize::MAX);
-        let mut buffer = BytesMut::with_capacity(want.min(64 << 20));
-        loop {
-            if buffer.len() >= want {
-                let data = buffer.freeze();
-                return UploadEvent::StreamRead {
-                    part,
-                    data,
-                    end: false,
-                };
-            }
-            let room = (want - buffer.len()).min(1 << 20);
-            match reader.read_into(&mut buffer, room).await {
-                Ok(0) => {
-                    let data = buffer.freeze();
-                    return UploadEvent::StreamRead {
-                        part,
-                        data,
-                        end: true,
-                    };
-                }
-                Ok(_) => {}
-                Err(error) => {
-                    let message = error.to_string();
-                    return UploadEvent::ReadFailed { part, message };
-                }
-            }
-        }
+        UploadEvent::stream_read(part, read)
     }
 }
 
-fn source_failed(part: u32, error: &std::io::Error) -> R2Error {
-    TransferError::SourceFailed {
-        part,
-        message: error.to_string(),
+/// Reads `reader` until `max` bytes are in or it ends (then `true`).
+async fn fill(reader: &mut dyn StreamReader, max: u64) -> std::io::Result<(Bytes, bool)> {
+    let want = usize::try_from(max).unwrap_or(usize::MAX);
+    let mut buffer = BytesMut::with_capacity(want.min(64 << 20));
+    while buffer.len() < want {
+        let room = (want - buffer.len()).min(1 << 20);
+        if reader.read_into(&mut buffer, room).await? == 0 {
+            return Ok((buffer.freeze(), true));
+        }
     }
-    .into()
+    Ok((buffer.freeze(), false))
 }

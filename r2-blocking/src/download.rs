@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use r2_proto::client_core::RequestId;
-use r2_proto::error::{NetworkError, R2Error};
+use r2_proto::error::{NetworkError, R2Error, TransferError};
 use r2_proto::ops::OperationName;
 use r2_proto::telemetry;
 use r2_proto::transfer::{
@@ -26,7 +26,6 @@ use r2_proto::{BucketName, ObjectKey};
 
 use crate::body::ResponseBody;
 use crate::client::{R2Client, now};
-use crate::object_reader::sink_failed;
 use crate::round_trip::{Opened, open, read_all};
 use crate::transport::{Transport, body_error};
 use crate::workers::Workers;
@@ -97,7 +96,7 @@ impl<'a> DownloadRequest<'a> {
                     drive(client, &spec, spec.options.clone(), &mut sink).and_then(|output| {
                         std::fs::rename(&partial, &path)
                             .map(|()| output)
-                            .map_err(|e| sink_failed(0, &e))
+                            .map_err(|e| R2Error::from(TransferError::sink_failed(0, &e)))
                     });
                 if result.is_err() {
                     let _ignored = std::fs::remove_file(&partial);
@@ -139,7 +138,9 @@ impl Sink {
         };
         let mut at = offset;
         for chunk in chunks {
-            writer.write_all(&chunk).map_err(|e| sink_failed(at, &e))?;
+            writer
+                .write_all(&chunk)
+                .map_err(|e| TransferError::sink_failed(at, &e))?;
             at += chunk.len() as u64;
             if let Ok(mut buffer) = chunk.try_into_mut() {
                 buffer.clear();
@@ -151,7 +152,9 @@ impl Sink {
 
     fn flush(&mut self) -> Result<(), R2Error> {
         match self {
-            Sink::Ordered { writer, .. } => writer.flush().map_err(|e| sink_failed(0, &e)),
+            Sink::Ordered { writer, .. } => writer
+                .flush()
+                .map_err(|e| R2Error::from(TransferError::sink_failed(0, &e))),
             Sink::File(_) => Ok(()),
         }
     }
@@ -189,7 +192,7 @@ fn drive(
     let (core, transport) = (&client.inner.core, &client.inner.transport);
     let file = match &*sink {
         Sink::File(path) => {
-            std::fs::File::create(path).map_err(|e| sink_failed(0, &e))?;
+            std::fs::File::create(path).map_err(|e| TransferError::sink_failed(0, &e))?;
             Some(Arc::new(path.clone()))
         }
         Sink::Ordered { .. } => None,

@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use r2_proto::error::R2Error;
+use r2_proto::error::{R2Error, TransferError};
 use r2_proto::model::{BodyCheck, ObjectMetadata};
 
 use crate::body::BodyReader;
@@ -71,19 +71,10 @@ impl ObjectReader {
                 return Ok(written);
             }
             sink.write_all(buffer.get(..n).unwrap_or_default())
-                .map_err(|e| sink_failed(written, &e))?;
+                .map_err(|e| TransferError::sink_failed(written, &e))?;
             written += n as u64;
         }
     }
-}
-
-/// A local write failure as the typed error.
-pub(crate) fn sink_failed(offset: u64, error: &std::io::Error) -> R2Error {
-    r2_proto::error::TransferError::SinkFailed {
-        offset,
-        message: error.to_string(),
-    }
-    .into()
 }
 
 /// The `R2Error` inside an `io::Error` from [`ObjectReader`].

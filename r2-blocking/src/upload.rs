@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
-use r2_proto::error::R2Error;
-use r2_proto::ops::{ListParts, PartSummary};
+use r2_proto::error::{R2Error, TransferError};
 use r2_proto::telemetry;
-use r2_proto::transfer::{UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec};
+use r2_proto::transfer::{
+    UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec, part_of,
+};
 use r2_proto::{BucketName, ObjectKey};
 
 use crate::client::{R2Client, now};
@@ -114,44 +115,19 @@ fn drive(
     body: UploadBody,
     spec: &mut UploadSpec,
 ) -> Result<UploadOutput, R2Error> {
-    let core = Arc::clone(client.core());
-    let (source, reader) = match body {
-        UploadBody::Bytes(bytes) => (
-            UploadSource::Sized(bytes.len() as u64),
-            Source::Bytes(bytes),
-        ),
-        UploadBody::File(path) => {
-            let size = std::fs::metadata(&path)
-                .map_err(|e| source_failed(0, &e))?
-                .len();
-            (UploadSource::Sized(size), Source::File(path))
-        }
-        UploadBody::Reader(reader) => (UploadSource::Stream, Source::Reader(Mutex::new(reader))),
-    };
+    let (source, reader) = Source::of(body)?;
     let reader = Arc::new(reader);
-    let concurrency = spec.options.concurrency;
-    let listed = match spec.resume_listing()? {
-        Some(list) => list_all_parts(client, list)?,
-        None => Vec::new(),
-    };
-    let mut upload = spec.machine(core, source, &listed)?;
-    let mut workers = Workers::new(concurrency + 1);
+    let mut upload = spec.machine(Arc::clone(client.core()), source)?;
+    let mut workers = Workers::new(spec.options.concurrency + 1);
     loop {
         while let Some(action) = upload.poll(now()) {
             match action {
-                // Part buffers are allocated here, on the calling thread, so
-                // that they all come from one allocator arena and a freed
-                // part's memory is reused by the next part (allocated on
-                // the workers, each thread's arena kept its own freed parts:
-                // 115 MiB resident for a 4 × 8 MiB stream upload).
                 UploadAction::ReadPart { part, offset, len } => {
-                    let reader = Arc::clone(&reader);
-                    let buffer = reader.part_buffer(len);
+                    let (reader, buffer) = (Arc::clone(&reader), reader.part_buffer(len));
                     workers.run(move || reader.read_part(part, offset, len, buffer));
                 }
                 UploadAction::ReadStream { part, max } => {
-                    let reader = Arc::clone(&reader);
-                    let buffer = reader.part_buffer(max);
+                    let (reader, buffer) = (Arc::clone(&reader), reader.part_buffer(max));
                     workers.run(move || reader.read_stream(part, max, buffer));
                 }
                 UploadAction::Send { id, request } => {
@@ -159,36 +135,16 @@ fn drive(
                     workers.run(move || round_trip::round_trip(&transport, id, &request).into());
                 }
                 UploadAction::Note { operation, note } => telemetry::note(operation, &note),
+                UploadAction::SaveState(state) => spec.save_state(&state),
+                UploadAction::Progress(progress) => spec.report(progress),
                 UploadAction::Done(output) => return Ok(output),
                 UploadAction::Failed(error) => return Err(error),
             }
         }
-        spec.observe(&upload);
         if let Some(event) = workers.next(upload.deadline())? {
             upload.handle(now(), event);
         }
-        spec.observe(&upload);
     }
-}
-
-/// Every part ListParts reports for a kept upload.
-fn list_all_parts(client: &R2Client, list: ListParts) -> Result<Vec<PartSummary>, R2Error> {
-    let mut pages = list.pages();
-    let mut parts = Vec::new();
-    while let Some(request) = pages.next_request().cloned() {
-        let page = client.send(request)?;
-        pages.advance(&page)?;
-        parts.extend(page.parts);
-    }
-    Ok(parts)
-}
-
-fn source_failed(part: u32, error: &std::io::Error) -> R2Error {
-    r2_proto::error::TransferError::SourceFailed {
-        part,
-        message: error.to_string(),
-    }
-    .into()
 }
 
 /// The bytes behind an upload.
@@ -199,8 +155,28 @@ enum Source {
 }
 
 impl Source {
+    /// The source of `body`, and what the machine is told about it.
+    fn of(body: UploadBody) -> Result<(UploadSource, Self), R2Error> {
+        Ok(match body {
+            UploadBody::Bytes(bytes) => {
+                (UploadSource::Sized(bytes.len() as u64), Self::Bytes(bytes))
+            }
+            UploadBody::File(path) => {
+                let size = std::fs::metadata(&path)
+                    .map_err(|e| TransferError::source_failed(0, &e))?
+                    .len();
+                (UploadSource::Sized(size), Self::File(path))
+            }
+            UploadBody::Reader(reader) => (UploadSource::Stream, Self::Reader(Mutex::new(reader))),
+        })
+    }
+
     /// The zeroed buffer a part of at most `len` bytes is read into (none
-    /// for bytes in memory, which are sliced).
+    /// for bytes in memory, which are sliced). Part buffers are allocated on
+    /// the calling thread, so that they all come from one allocator arena
+    /// and a freed part's memory is reused by the next part (allocated on
+    /// the workers, each thread's arena kept its own freed parts: 115 MiB
+    /// resident for a 4 × 8 MiB stream upload).
     fn part_buffer(&self, len: u64) -> BytesMut {
         match self {
             Self::Bytes(_) => BytesMut::new(),
@@ -212,75 +188,51 @@ impl Source {
     }
 
     fn read_part(&self, part: u32, offset: u64, len: u64, buffer: BytesMut) -> UploadEvent {
-        let read = match self {
-            Self::Bytes(bytes) => {
-                let start = usize::try_from(offset)
-                    .unwrap_or(usize::MAX)
-                    .min(bytes.len());
-                let end = start
-                    .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
-                    .min(bytes.len());
-                Ok(bytes.slice(start..end))
-            }
-            Self::File(path) => read_file_range(path, offset, len, buffer),
-            Self::Reader(_) => Err(std::io::Error::other("a stream has no offsets")),
-        };
-        match read {
-            Ok(data) => UploadEvent::PartRead { part, data },
-            Err(error) => UploadEvent::ReadFailed {
-                part,
-                message: error.to_string(),
+        UploadEvent::part_read(
+            part,
+            match self {
+                Self::Bytes(bytes) => Ok(part_of(bytes, offset, len)),
+                Self::File(path) => read_file_range(path, offset, len, buffer),
+                Self::Reader(_) => Err(std::io::Error::other("a stream has no offsets")),
             },
-        }
+        )
     }
 
-    fn read_stream(&self, part: u32, max: u64, mut buffer: BytesMut) -> UploadEvent {
-        let Self::Reader(reader) = self else {
-            return UploadEvent::ReadFailed {
-                part,
-                message: "a sized source is read at offsets".into(),
-            };
+    fn read_stream(&self, part: u32, max: u64, buffer: BytesMut) -> UploadEvent {
+        let read = match self {
+            Self::Reader(reader) => match reader.lock() {
+                Ok(mut reader) => fill(&mut **reader, max, buffer),
+                Err(_) => Err(std::io::Error::other(
+                    "the reader failed in an earlier read",
+                )),
+            },
+            _ => Err(std::io::Error::other("a sized source is read at offsets")),
         };
-        let Ok(mut reader) = reader.lock() else {
-            return UploadEvent::ReadFailed {
-                part,
-                message: "the reader failed in an earlier read".into(),
-            };
-        };
-        let want = usize::try_from(max).unwrap_or(usize::MAX);
-        let mut filled = 0usize;
-        loop {
-            if filled >= want {
-                buffer.truncate(filled);
-                return UploadEvent::StreamRead {
-                    part,
-                    data: buffer.freeze(),
-                    end: false,
-                };
-            }
-            if filled == buffer.len() {
-                buffer.resize((buffer.len() * 2).max(64 << 10).min(want), 0);
-            }
-            match reader.read(buffer.get_mut(filled..).unwrap_or_default()) {
-                Ok(0) => {
-                    buffer.truncate(filled);
-                    return UploadEvent::StreamRead {
-                        part,
-                        data: buffer.freeze(),
-                        end: true,
-                    };
-                }
-                Ok(n) => filled += n,
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(error) => {
-                    return UploadEvent::ReadFailed {
-                        part,
-                        message: error.to_string(),
-                    };
-                }
-            }
-        }
+        UploadEvent::stream_read(part, read)
     }
+}
+
+/// Reads `reader` into `buffer` until it holds `max` bytes or the reader
+/// ends (then `true`).
+fn fill(reader: &mut dyn Read, max: u64, mut buffer: BytesMut) -> std::io::Result<(Bytes, bool)> {
+    let want = usize::try_from(max).unwrap_or(usize::MAX);
+    let mut filled = 0usize;
+    let end = loop {
+        if filled >= want {
+            break false;
+        }
+        if filled == buffer.len() {
+            buffer.resize((buffer.len() * 2).max(64 << 10).min(want), 0);
+        }
+        match reader.read(buffer.get_mut(filled..).unwrap_or_default()) {
+            Ok(0) => break true,
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    };
+    buffer.truncate(filled);
+    Ok((buffer.freeze(), end))
 }
 
 fn read_file_range(

@@ -86,7 +86,10 @@ fn upload(core: &Arc<ClientCore>, parts: u64, part: &Bytes) -> u32 {
                 }
                 UploadAction::Done(out) => return out.parts,
                 UploadAction::Failed(error) => panic!("{error}"),
-                UploadAction::ReadStream { .. } | UploadAction::Note { .. } => {}
+                UploadAction::ReadStream { .. }
+                | UploadAction::Note { .. }
+                | UploadAction::Progress(_)
+                | UploadAction::SaveState(_) => {}
             }
         }
         for event in events {
@@ -201,7 +204,11 @@ impl Stepper {
                         return true;
                     }
                 }
-                Some(UploadAction::Note { .. }) => {}
+                Some(
+                    UploadAction::Note { .. }
+                    | UploadAction::Progress(_)
+                    | UploadAction::SaveState(_),
+                ) => {}
                 _ => return false,
             }
         }

@@ -234,6 +234,24 @@ service_errors! {
     }
 }
 
+impl TransferError {
+    /// Reading the upload's source failed at `part`.
+    pub fn source_failed(part: u32, error: &std::io::Error) -> Self {
+        Self::SourceFailed {
+            part,
+            message: error.to_string(),
+        }
+    }
+
+    /// Writing the download to its sink failed at `offset`.
+    pub fn sink_failed(offset: u64, error: &std::io::Error) -> Self {
+        Self::SinkFailed {
+            offset,
+            message: error.to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

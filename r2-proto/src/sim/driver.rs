@@ -428,6 +428,7 @@ impl Sim {
         let mut flights: Vec<InFlight> = Vec::new();
         let mut reads: Vec<(Instant, UploadEvent)> = Vec::new();
         let mut stream_at = 0usize;
+        let mut confirmed = 0u64;
         loop {
             while let Some(action) = upload.poll(self.now) {
                 match action {
@@ -483,6 +484,13 @@ impl Sim {
                         flights.push(flight);
                     }
                     UploadAction::Note { note, .. } => self.note(note),
+                    UploadAction::Progress(progress) => {
+                        if progress.confirmed < confirmed {
+                            return Err(SimError::Broken("the progress went back".into()));
+                        }
+                        confirmed = progress.confirmed;
+                    }
+                    UploadAction::SaveState(_) => {}
                     UploadAction::Done(output) => {
                         return if flights.is_empty() {
                             Ok(output)

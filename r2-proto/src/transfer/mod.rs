@@ -44,7 +44,7 @@ pub use request::{DownloadSpec, UploadSpec};
 pub use resume::ResumeState;
 pub use upload::{
     PartIntegrity, Upload, UploadAction, UploadEvent, UploadOptions, UploadOutput, UploadProgress,
-    UploadSource,
+    UploadSource, part_of,
 };
 
 use std::fmt;

@@ -11,7 +11,7 @@ use crate::client_core::ClientCore;
 use crate::config::Config;
 use crate::error::R2Error;
 use crate::names::{BucketName, ObjectKey};
-use crate::ops::{ListParts, OperationName, PartSummary};
+use crate::ops::OperationName;
 use crate::telemetry;
 
 use super::{
@@ -34,8 +34,6 @@ pub struct UploadSpec {
     pub resume: Option<ResumeState>,
     progress: Option<ProgressFn>,
     state_sink: Option<ResumeStateFn>,
-    reported: Option<UploadProgress>,
-    state_saved: bool,
 }
 
 impl std::fmt::Debug for UploadSpec {
@@ -59,8 +57,6 @@ impl UploadSpec {
             resume: None,
             progress: None,
             state_sink: None,
-            reported: None,
-            state_saved: false,
         }
     }
 
@@ -75,29 +71,15 @@ impl UploadSpec {
         self.state_sink = Some(Box::new(sink));
     }
 
-    /// The listing of a kept upload's parts, which the driver runs (all
-    /// pages) before [`machine`](Self::machine) when resuming.
-    pub fn resume_listing(&self) -> Result<Option<ListParts>, R2Error> {
-        let Some(state) = &self.resume else {
-            return Ok(None);
-        };
-        Ok(Some(ListParts::new(
-            BucketName::new(state.bucket.clone())?,
-            ObjectKey::new(state.key.clone())?,
-            state.upload_id.clone(),
-        )))
-    }
-
     /// The machine: a new upload of `source`, or, when resuming, the kept
-    /// one continued from `listed` (the parts the server holds).
+    /// one, which first pages through the parts the server holds.
     pub fn machine(
         &mut self,
         core: Arc<ClientCore>,
         source: UploadSource,
-        listed: &[PartSummary],
     ) -> Result<Upload, R2Error> {
         match self.resume.take() {
-            Some(state) => Upload::resume(core, &state, listed, self.options.clone()),
+            Some(state) => Upload::resuming(core, &state, self.options.clone()),
             None => Upload::new(
                 core,
                 self.bucket.clone(),
@@ -108,21 +90,19 @@ impl UploadSpec {
         }
     }
 
-    /// Tells the callbacks what changed: the resume state once it exists,
-    /// the progress whenever it moved. The driver calls this after each step.
-    pub fn observe(&mut self, upload: &Upload) {
-        if !self.state_saved
-            && let (Some(sink), Some(state)) = (self.state_sink.as_mut(), upload.resume_state())
-        {
-            sink(&state);
-            self.state_saved = true;
+    /// Hands the resume state to the `on_resume_state` callback
+    /// ([`UploadAction::SaveState`](super::UploadAction::SaveState)).
+    pub fn save_state(&mut self, state: &ResumeState) {
+        if let Some(sink) = self.state_sink.as_mut() {
+            sink(state);
         }
-        let progress = upload.progress();
-        if self.reported != Some(progress) {
-            self.reported = Some(progress);
-            if let Some(report) = self.progress.as_mut() {
-                report(progress);
-            }
+    }
+
+    /// Hands the progress to the `on_progress` callback
+    /// ([`UploadAction::Progress`](super::UploadAction::Progress)).
+    pub fn report(&mut self, progress: UploadProgress) {
+        if let Some(report) = self.progress.as_mut() {
+            report(progress);
         }
     }
 

@@ -25,8 +25,8 @@ use crate::model::{Checksum, ChecksumAlgorithm, ChecksumType, ETag, Integrity};
 use crate::names::{BucketName, ObjectKey};
 use crate::ops::{
     AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload,
-    HeadObject, ObjectAttributes, Operation, OperationName, PartSummary, PutObject, RequestBody,
-    UploadPart,
+    HeadObject, ListParts, ObjectAttributes, Operation, OperationName, PartPages, PartSummary,
+    PutObject, RequestBody, UploadPart,
 };
 use crate::resilience::{Note, RetryClass};
 
@@ -153,6 +153,11 @@ pub enum UploadAction {
         /// What happened.
         note: Note,
     },
+    /// Keep this: what resuming the upload needs, once, as soon as the
+    /// multipart upload exists (so it can be saved before parts go out).
+    SaveState(ResumeState),
+    /// The upload moved on: report it (monotonic; once per change).
+    Progress(UploadProgress),
     /// The object is stored.
     Done(UploadOutput),
     /// The upload failed for good ([`R2Error::Upload`] for multipart uploads).
@@ -187,6 +192,45 @@ pub enum UploadEvent {
     },
     /// The answer to a request the machine sent (or its transport failure).
     Answer(Event),
+}
+
+impl UploadEvent {
+    /// The outcome of reading part `part` at its offset.
+    pub fn part_read(part: u32, read: std::io::Result<Bytes>) -> Self {
+        match read {
+            Ok(data) => Self::PartRead { part, data },
+            Err(error) => Self::read_failed(part, &error),
+        }
+    }
+
+    /// The outcome of filling stream part `part`: its bytes, and whether
+    /// the stream ended.
+    pub fn stream_read(part: u32, read: std::io::Result<(Bytes, bool)>) -> Self {
+        match read {
+            Ok((data, end)) => Self::StreamRead { part, data, end },
+            Err(error) => Self::read_failed(part, &error),
+        }
+    }
+
+    /// Reading part `part` failed.
+    pub fn read_failed(part: u32, error: &std::io::Error) -> Self {
+        Self::ReadFailed {
+            part,
+            message: error.to_string(),
+        }
+    }
+}
+
+/// The bytes of part `offset .. offset + len` of an object held in memory
+/// (as far as it goes): what a driver answers a `ReadPart` with.
+pub fn part_of(bytes: &Bytes, offset: u64, len: u64) -> Bytes {
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    let end = start
+        .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
+        .min(bytes.len());
+    bytes.slice(start..end)
 }
 
 impl From<Event> for UploadEvent {
@@ -268,6 +312,8 @@ impl Part {
 
 #[derive(Debug)]
 enum Phase {
+    /// Resuming: paging through the parts the kept upload holds.
+    Listing(Box<Exchange<ListParts>>, PartPages, Vec<PartSummary>),
     /// Before choosing single or multipart (streams read here first).
     Starting,
     /// Reading the one part of a single PutObject.
@@ -317,6 +363,10 @@ pub struct Upload {
     stream_reading: bool,
     phase: Phase,
     progress: UploadProgress,
+    /// The progress last announced with [`UploadAction::Progress`].
+    announced: Option<UploadProgress>,
+    /// True once the resume state was announced ([`UploadAction::SaveState`]).
+    state_announced: bool,
     notes: VecDeque<Note>,
 }
 
@@ -415,12 +465,16 @@ impl Upload {
                 total: plan.map(|p| p.total()),
                 ..UploadProgress::default()
             },
+            announced: None,
+            state_announced: false,
             notes: VecDeque::new(),
             options,
         };
         if let Some(plan) = plan {
             upload.lay_out(plan);
         }
+        // Nothing has moved yet: the first report is the first change.
+        upload.announced = Some(upload.progress);
         Ok(upload)
     }
 
@@ -443,6 +497,36 @@ impl Upload {
         core: Arc<ClientCore>,
         state: &ResumeState,
         listed: &[PartSummary],
+        options: UploadOptions,
+    ) -> Result<Self, R2Error> {
+        let mut upload = Self::kept(core, state, options)?;
+        upload.take_listed(listed);
+        upload.phase = Phase::Parts;
+        Ok(upload)
+    }
+
+    /// Resumes an upload from its saved state, paging through ListParts
+    /// itself first (then as [`resume`](Self::resume)).
+    pub fn resuming(
+        core: Arc<ClientCore>,
+        state: &ResumeState,
+        options: UploadOptions,
+    ) -> Result<Self, R2Error> {
+        let mut upload = Self::kept(core, state, options)?;
+        let pages = ListParts::new(
+            upload.bucket.clone(),
+            upload.key.clone(),
+            state.upload_id.clone(),
+        )
+        .pages();
+        upload.list_next(pages, Vec::new());
+        Ok(upload)
+    }
+
+    /// The kept upload of `state`, laid out, before its parts are known.
+    fn kept(
+        core: Arc<ClientCore>,
+        state: &ResumeState,
         mut options: UploadOptions,
     ) -> Result<Self, R2Error> {
         let bucket = BucketName::new(state.bucket.clone())?;
@@ -452,10 +536,30 @@ impl Upload {
         let mut upload = Self::new(core, bucket, key, UploadSource::Sized(state.total), options)?;
         upload.lay_out(plan);
         upload.upload_id = Some(state.upload_id.clone());
-        let algorithm = upload.options.part_integrity.algorithm();
+        Ok(upload)
+    }
+
+    /// Asks for the next page of the kept upload's parts, or, with every
+    /// page in, takes the parts found and starts sending.
+    fn list_next(&mut self, pages: PartPages, found: Vec<PartSummary>) {
+        let Some(request) = pages.next_request().cloned() else {
+            self.take_listed(&found);
+            self.phase = Phase::Parts;
+            return;
+        };
+        match Exchange::new(Arc::clone(&self.core), request) {
+            Ok(exchange) => self.phase = Phase::Listing(Box::new(exchange), pages, found),
+            Err(error) => self.finish(Err(error)),
+        }
+    }
+
+    /// Takes the parts ListParts found: a part is kept only if its size fits
+    /// the plan (see [`resume`](Self::resume)).
+    fn take_listed(&mut self, listed: &[PartSummary]) {
+        let algorithm = self.options.part_integrity.algorithm();
         for found in listed {
             let index = part_index(found.part_number);
-            let Some(part) = upload.parts.get_mut(index) else {
+            let Some(part) = self.parts.get_mut(index) else {
                 continue;
             };
             if found.size != part.size {
@@ -471,16 +575,14 @@ impl Upload {
                 etag: found.etag.clone(),
                 checksum,
             };
-            if upload.options.verify_resumed_parts {
+            if self.options.verify_resumed_parts {
                 part.state = PartState::Listed(listed);
             } else if algorithm.is_none() || listed.checksum.is_some() {
                 part.state = PartState::Done(listed);
-                upload.progress.confirmed += part.size;
-                upload.progress.parts_done += 1;
+                self.progress.confirmed += part.size;
+                self.progress.parts_done += 1;
             }
         }
-        upload.phase = Phase::Parts;
-        Ok(upload)
     }
 
     /// How far the upload is.
@@ -517,6 +619,7 @@ impl Upload {
     /// When the machine next needs a poll without an event.
     pub fn deadline(&self) -> Option<Instant> {
         let phase = match &self.phase {
+            Phase::Listing(e, ..) => e.deadline(),
             Phase::Single(e) => e.deadline(),
             Phase::Creating(e) => e.deadline(),
             Phase::Completing(e, _) => e.deadline(),
@@ -605,16 +708,61 @@ impl Upload {
                 let operation = OperationName::CompleteMultipartUpload;
                 return Some(UploadAction::Note { operation, note });
             }
+            if let Some(action) = self.announcement() {
+                return Some(action);
+            }
             match self.step(now) {
                 Step::Act(action) => return Some(action),
                 Step::Again => {}
-                Step::Idle => return None,
+                Step::Idle => return self.announcement(),
             }
         }
     }
 
+    /// The resume state, once, as soon as the multipart upload exists; then
+    /// the progress, whenever it moved.
+    fn announcement(&mut self) -> Option<UploadAction> {
+        if !self.state_announced
+            && let Some(state) = self.resume_state()
+        {
+            self.state_announced = true;
+            return Some(UploadAction::SaveState(state));
+        }
+        if self.announced != Some(self.progress) {
+            self.announced = Some(self.progress);
+            return Some(UploadAction::Progress(self.progress));
+        }
+        None
+    }
+
     fn step(&mut self, now: Now) -> Step {
         match std::mem::replace(&mut self.phase, Phase::Starting) {
+            Phase::Listing(mut exchange, mut pages, mut found) => {
+                match exchange.poll(now).map(split::<ListParts>) {
+                    None => {
+                        self.phase = Phase::Listing(exchange, pages, found);
+                        Step::Idle
+                    }
+                    Some(Ok(action)) => {
+                        self.phase = Phase::Listing(exchange, pages, found);
+                        Step::Act(action)
+                    }
+                    Some(Err(Ok(page))) => {
+                        match pages.advance(&page) {
+                            Ok(()) => {
+                                found.extend(page.parts);
+                                self.list_next(pages, found);
+                            }
+                            Err(error) => self.finish(Err(error)),
+                        }
+                        Step::Again
+                    }
+                    Some(Err(Err(error))) => {
+                        self.finish(Err(error));
+                        Step::Again
+                    }
+                }
+            }
             Phase::Starting => self.start(),
             Phase::ReadingSingle => {
                 self.phase = Phase::ReadingSingle;
@@ -1231,6 +1379,7 @@ impl Upload {
     fn route(&mut self, now: Now, event: Event) {
         let id = event.id();
         match &mut self.phase {
+            Phase::Listing(e, ..) if e.in_flight() == Some(id) => return e.handle(now, event),
             Phase::Single(e) if e.in_flight() == Some(id) => return e.handle(now, event),
             Phase::Creating(e) if e.in_flight() == Some(id) => return e.handle(now, event),
             Phase::Completing(e, _) if e.in_flight() == Some(id) => return e.handle(now, event),
