@@ -20,8 +20,7 @@ use r2_proto::error::{NetworkError, R2Error, TransferError};
 use r2_proto::ops::OperationName;
 use r2_proto::telemetry;
 use r2_proto::transfer::{
-    BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput,
-    DownloadSpec, Fetch, RangeBody,
+    BodyPlan, DownloadAction, DownloadEvent, DownloadOutput, DownloadSpec, Fetch, RangeBody,
 };
 use r2_proto::{BucketName, ObjectKey};
 
@@ -116,8 +115,7 @@ impl<R: Runtime> DownloadRequest<'_, R> {
         let result = match sink {
             DownloadSink::File(path) => {
                 let partial = DownloadSpec::partial_path(&path);
-                let options = spec.options.clone();
-                let result = match drive(client, &spec, options, Sink::File(&partial)).await {
+                let result = match drive(client, &spec, Sink::File(&partial)).await {
                     Ok(output) => files::rename::<R>(&partial, &path)
                         .await
                         .map(|()| output)
@@ -130,11 +128,7 @@ impl<R: Runtime> DownloadRequest<'_, R> {
                 result
             }
             DownloadSink::Writer(mut target) => {
-                let options = DownloadOptions {
-                    in_order: true,
-                    ..spec.options.clone()
-                };
-                drive(client, &spec, options, Sink::Writer(&mut *target.writer)).await
+                drive(client, &spec, Sink::Writer(&mut *target.writer)).await
             }
         };
         spec.finish(&result, started.elapsed());
@@ -170,7 +164,6 @@ type Tasks<'a, R> = FuturesUnordered<Pin<Box<dyn Future<Output = Task<R>> + Send
 async fn drive<R: Runtime>(
     client: &R2Client<R>,
     spec: &DownloadSpec,
-    options: DownloadOptions,
     mut sink: Sink<'_>,
 ) -> Result<DownloadOutput, R2Error> {
     let (wire, timeout) = (&client.inner.wire, client.inner.wire.timeout());
@@ -180,8 +173,8 @@ async fn drive<R: Runtime>(
     }
     .transpose()
     .map_err(|e| TransferError::sink_failed(0, &e))?;
-    let (bucket, key) = (spec.bucket.clone(), spec.key.clone());
-    let mut download = Download::new(Arc::clone(client.core()), bucket, key, options);
+    let ordered = matches!(sink, Sink::Writer(_));
+    let mut download = spec.machine(Arc::clone(client.core()), ordered);
     let mut tasks: Tasks<'_, R> = FuturesUnordered::new();
     loop {
         while let Some(action) = download.poll(now()) {

@@ -39,6 +39,9 @@ pub use objects::Objects;
 pub use runtime::{Reads, Runtime, Writes};
 pub use upload::{StreamSource, UploadBody, UploadRequest};
 
+#[doc(hidden)]
+pub use r2_proto::ClientBuilder as __ClientBuilder;
+
 /// Names the driver's types for one runtime, as a runtime crate exports
 /// them: `r2_tokio::R2Client` is `r2_async::R2Client<Tokio>`, and so on.
 #[macro_export]
@@ -49,7 +52,7 @@ macro_rules! client_types {
         pub type R2Client = $crate::R2Client<$runtime>;
         /// Settings of an [`R2Client`] beyond its configuration: retries,
         /// pool size, route.
-        pub type R2ClientBuilder = r2_proto::ClientBuilder<R2Client>;
+        pub type R2ClientBuilder = $crate::__ClientBuilder<R2Client>;
         /// Single-object operations and listings: `client.objects()`.
         pub type Objects<'a> = $crate::Objects<'a, $runtime>;
         /// The multipart upload calls one by one: `client.multipart()`.

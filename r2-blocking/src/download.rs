@@ -19,8 +19,7 @@ use r2_proto::error::{NetworkError, R2Error, TransferError};
 use r2_proto::ops::OperationName;
 use r2_proto::telemetry;
 use r2_proto::transfer::{
-    BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput,
-    DownloadSpec, Fetch, RangeBody,
+    BodyPlan, DownloadAction, DownloadEvent, DownloadOutput, DownloadSpec, Fetch, RangeBody,
 };
 use r2_proto::{BucketName, ObjectKey};
 
@@ -92,12 +91,11 @@ impl<'a> DownloadRequest<'a> {
             DownloadSink::File(path) => {
                 let partial = DownloadSpec::partial_path(&path);
                 let mut sink = Sink::File(partial.clone());
-                let result =
-                    drive(client, &spec, spec.options.clone(), &mut sink).and_then(|output| {
-                        std::fs::rename(&partial, &path)
-                            .map(|()| output)
-                            .map_err(|e| R2Error::from(TransferError::sink_failed(0, &e)))
-                    });
+                let result = drive(client, &spec, &mut sink).and_then(|output| {
+                    std::fs::rename(&partial, &path)
+                        .map(|()| output)
+                        .map_err(|e| R2Error::from(TransferError::sink_failed(0, &e)))
+                });
                 if result.is_err() {
                     let _ignored = std::fs::remove_file(&partial);
                 }
@@ -108,11 +106,7 @@ impl<'a> DownloadRequest<'a> {
                     writer,
                     spare: Vec::new(),
                 };
-                let options = DownloadOptions {
-                    in_order: true,
-                    ..spec.options.clone()
-                };
-                drive(client, &spec, options, &mut sink)
+                drive(client, &spec, &mut sink)
             }
         };
         spec.finish(&result, started.elapsed());
@@ -185,10 +179,8 @@ enum Step {
 fn drive(
     client: &R2Client,
     spec: &DownloadSpec,
-    options: DownloadOptions,
     sink: &mut Sink,
 ) -> Result<DownloadOutput, R2Error> {
-    let (bucket, key) = (spec.bucket.clone(), spec.key.clone());
     let (core, transport) = (&client.inner.core, &client.inner.transport);
     let file = match &*sink {
         Sink::File(path) => {
@@ -197,8 +189,9 @@ fn drive(
         }
         Sink::Ordered { .. } => None,
     };
-    let mut workers = Workers::new(options.concurrency.clamp(1, 16) * 2);
-    let mut download = Download::new(Arc::clone(core), bucket, key, options);
+    let mut workers = Workers::new(spec.options.concurrency.clamp(1, 16) * 2);
+    let ordered = matches!(sink, Sink::Ordered { .. });
+    let mut download = spec.machine(Arc::clone(core), ordered);
     loop {
         while let Some(action) = download.poll(now()) {
             match action {

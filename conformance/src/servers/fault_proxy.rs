@@ -393,23 +393,17 @@ fn read_request(
 /// The error a matching [`Fault::ErrorBeforeBody`] rule answers with, the
 /// request logged as seen.
 fn refuse_before_body(state: &State, method: &str, target: &str) -> Option<Vec<u8>> {
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let mut rules = lock(&state.rules);
-    let rule = rules.iter_mut().find(|r| {
-        r.times > 0
-            && matches!(r.fault, Fault::ErrorBeforeBody { .. })
-            && r.matches.matches(method, path, query)
+    let fault = take_fault(state, method, target, |f| {
+        matches!(f, Fault::ErrorBeforeBody { .. })
     })?;
-    rule.times -= 1;
-    let Fault::ErrorBeforeBody { status, code } = rule.fault.clone() else {
+    let Fault::ErrorBeforeBody { status, code } = fault else {
         return None;
     };
-    drop(rules);
     lock(&state.log).push(Seen {
         at: Instant::now(),
         method: method.to_owned(),
         target: target.to_owned(),
-        fault: Some(format!("{status} {code} before the body")),
+        fault: Some(fault.name()),
     });
     Some(error_response(status, code, "connection: close\r\n"))
 }
@@ -436,16 +430,19 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The rule for this request, used up by one.
-fn take_fault(state: &State, request: &Incoming) -> Option<Fault> {
-    let (path, query) = request
-        .target
-        .split_once('?')
-        .unwrap_or((request.target.as_str(), ""));
+/// The first rule for this request whose fault `wanted` accepts, used up
+/// by one.
+fn take_fault(
+    state: &State,
+    method: &str,
+    target: &str,
+    wanted: impl Fn(&Fault) -> bool,
+) -> Option<Fault> {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut rules = lock(&state.rules);
     let rule = rules
         .iter_mut()
-        .find(|r| r.times > 0 && r.matches.matches(&request.method, path, query))?;
+        .find(|r| r.times > 0 && wanted(&r.fault) && r.matches.matches(method, path, query))?;
     rule.times -= 1;
     Some(rule.fault.clone())
 }
@@ -456,7 +453,7 @@ fn answer(state: &State, client: &mut TcpStream, request: Incoming) -> bool {
     let fault = if skewed.is_some() {
         None
     } else {
-        take_fault(state, &request)
+        take_fault(state, &request.method, &request.target, |_| true)
     };
     lock(&state.log).push(Seen {
         at: Instant::now(),

@@ -21,7 +21,7 @@ use crate::ops::{Operation, RequestBody};
 use crate::resilience::{Jitter, Note};
 use crate::transfer::{
     BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput, RangeBody,
-    Upload, UploadAction, UploadEvent, UploadOptions, UploadOutput, UploadSource,
+    Upload, UploadAction, UploadEvent, UploadOptions, UploadOutput, UploadSource, part_of,
 };
 use crate::{BucketName, ClientCore, Now, ObjectKey, R2Error, RequestId};
 use bytes::Bytes;
@@ -440,16 +440,8 @@ impl Sim {
                                 message: "injected read failure".into(),
                             }
                         } else {
-                            let start = usize::try_from(offset)
-                                .unwrap_or(usize::MAX)
-                                .min(source.len());
-                            let end = start
-                                .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
-                                .min(source.len());
-                            UploadEvent::PartRead {
-                                part,
-                                data: source.slice(start..end),
-                            }
+                            let data = part_of(&source, offset, len);
+                            UploadEvent::PartRead { part, data }
                         };
                         reads.push((self.now.instant, event));
                     }

@@ -208,16 +208,6 @@ impl RangeBody {
         self.offset
     }
 
-    /// How many bytes the range holds.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// True for an empty range.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// True when the bytes go back to the machine ([`BodyPlan::Keep`]),
     /// false when they are written at [`offset`](Self::offset).
     pub fn keeps(&self) -> bool {

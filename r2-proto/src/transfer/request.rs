@@ -15,7 +15,7 @@ use crate::ops::OperationName;
 use crate::telemetry;
 
 use super::{
-    DownloadOptions, DownloadOutput, ResumeState, Upload, UploadOptions, UploadOutput,
+    Download, DownloadOptions, DownloadOutput, ResumeState, Upload, UploadOptions, UploadOutput,
     UploadProgress, UploadSource,
 };
 
@@ -140,6 +140,16 @@ impl DownloadSpec {
             key,
             options: DownloadOptions::from_config(config),
         }
+    }
+
+    /// The machine for this download: the bytes released in order when
+    /// they go to a writer (`ordered`), written at their offsets otherwise.
+    pub fn machine(&self, core: Arc<ClientCore>, ordered: bool) -> Download {
+        let options = DownloadOptions {
+            in_order: ordered,
+            ..self.options.clone()
+        };
+        Download::new(core, self.bucket.clone(), self.key.clone(), options)
     }
 
     /// Where a download to the file `target` is written until it is
