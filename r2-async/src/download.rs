@@ -28,7 +28,7 @@ use crate::client::{R2Client, now};
 use crate::driving::next_event;
 use crate::files::{self, RangeWriter};
 use crate::runtime::{Erased, Runtime, StreamWriter, Writes};
-use crate::wire::{Body, Opened, open, read_all};
+use crate::wire::{Body, Opened, Wire, open, read_all};
 
 /// Where a download's bytes go.
 pub enum DownloadSink<R: Runtime> {
@@ -167,23 +167,18 @@ async fn drive<R: Runtime>(
     mut sink: Sink<'_>,
 ) -> Result<DownloadOutput, R2Error> {
     let (wire, timeout) = (&client.inner.wire, client.inner.wire.timeout());
-    let file = match sink {
-        Sink::File(path) => Some(files::create::<R>(path).await.map(|()| path)),
-        Sink::Writer(_) => None,
+    let file = sink.file();
+    if let Some(path) = file {
+        files::create::<R>(path)
+            .await
+            .map_err(|e| TransferError::sink_failed(0, &e))?;
     }
-    .transpose()
-    .map_err(|e| TransferError::sink_failed(0, &e))?;
-    let ordered = matches!(sink, Sink::Writer(_));
-    let mut download = spec.machine(Arc::clone(client.core()), ordered);
+    let mut download = spec.machine(Arc::clone(client.core()), file.is_none());
     let mut tasks: Tasks<'_, R> = FuturesUnordered::new();
     loop {
         while let Some(action) = download.poll(now()) {
             match action {
-                DownloadAction::Fetch(Fetch { id, request, .. }) => {
-                    tasks.push(Box::pin(async move {
-                        Task::Headers(id, open(wire, id, &request).await)
-                    }))
-                }
+                DownloadAction::Fetch(range) => tasks.push(Box::pin(fetch(wire, range))),
                 DownloadAction::Note(note) => telemetry::note(OperationName::GetObject, &note),
                 DownloadAction::Deliver { offset, chunks } => sink.deliver(offset, &chunks).await?,
                 DownloadAction::Done(output) => return sink.flush().await.map(|()| output),
@@ -191,24 +186,36 @@ async fn drive<R: Runtime>(
             }
         }
         match next_event::<R, _>(&mut tasks, download.deadline()).await? {
-            None => {}
+            Some(Task::Headers(id, Ok(opened))) => {
+                let (status, headers) = (opened.response.status(), opened.response.headers());
+                let plan = download.on_headers(now(), id, status, headers);
+                if plan != BodyPlan::Discard {
+                    tasks.push(Box::pin(read_body(id, plan, opened, file, timeout)));
+                }
+            }
             Some(Task::Headers(id, Err(error))) => {
                 download.handle(now(), DownloadEvent::Failed { id, error });
             }
-            Some(Task::Headers(id, Ok(opened))) => {
-                let (parts, body) = opened.response.into_parts();
-                let plan = download.on_headers(now(), id, parts.status, &parts.headers);
-                if plan != BodyPlan::Discard {
-                    let read = read_body(id, plan, parts.headers, body, file, timeout);
-                    tasks.push(Box::pin(async move { Task::Body(read.await) }));
-                }
-            }
             Some(Task::Body(event)) => download.handle(now(), event),
+            None => {}
         }
     }
 }
 
-impl Sink<'_> {
+/// Sends a ranged GET; its head comes back to the loop.
+async fn fetch<R: Runtime>(wire: &Wire<R>, range: Fetch) -> Task<R> {
+    Task::Headers(range.id, open(wire, range.id, &range.request).await)
+}
+
+impl<'s> Sink<'s> {
+    /// The (partial) file of a file sink.
+    fn file(&self) -> Option<&'s Path> {
+        match self {
+            Sink::File(path) => Some(path),
+            Sink::Writer(_) => None,
+        }
+    }
+
     /// Hands bytes the machine released on to the writer.
     async fn deliver(&mut self, offset: u64, chunks: &[bytes::Bytes]) -> Result<(), R2Error> {
         let Sink::Writer(writer) = self else {
@@ -242,13 +249,26 @@ impl Sink<'_> {
 async fn read_body<R: Runtime>(
     id: RequestId,
     plan: BodyPlan,
-    headers: http::HeaderMap,
+    opened: Opened<R>,
+    file: Option<&Path>,
+    timeout: Duration,
+) -> Task<R> {
+    let (parts, body) = opened.response.into_parts();
+    Task::Body(copy_range(id, plan, &parts.headers, body, file, timeout).await)
+}
+
+/// Copies a range's body to its offset in the file or into memory for the
+/// machine; reads an error body whole.
+async fn copy_range<R: Runtime>(
+    id: RequestId,
+    plan: BodyPlan,
+    headers: &http::HeaderMap,
     mut body: Body<R>,
     file: Option<&Path>,
     timeout: Duration,
 ) -> DownloadEvent {
     let Some(mut range) = RangeBody::of(id, plan) else {
-        return match read_all(&mut body, &headers, timeout).await {
+        return match read_all(&mut body, headers, timeout).await {
             Ok(body) => DownloadEvent::ErrorBody { id, body },
             Err(error) => DownloadEvent::Failed { id, error },
         };

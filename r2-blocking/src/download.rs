@@ -23,7 +23,6 @@ use r2_proto::transfer::{
 };
 use r2_proto::{BucketName, ObjectKey};
 
-use crate::body::ResponseBody;
 use crate::client::{R2Client, now};
 use crate::round_trip::{Opened, open, read_all};
 use crate::transport::{Transport, body_error};
@@ -124,6 +123,55 @@ enum Sink {
 }
 
 impl Sink {
+    /// Creates the (partial) file of a file sink, and names it.
+    fn create(&self) -> Result<Option<Arc<PathBuf>>, R2Error> {
+        match self {
+            Sink::File(path) => match std::fs::File::create(path) {
+                Ok(_) => Ok(Some(Arc::new(path.clone()))),
+                Err(error) => Err(TransferError::sink_failed(0, &error).into()),
+            },
+            Sink::Ordered { .. } => Ok(None),
+        }
+    }
+
+    /// The buffer a range kept for an ordered sink is read into: a spare
+    /// one when there is one, else a new one. Reusing them keeps memory at
+    /// the window's size without fresh pages for every range (a new buffer
+    /// per range cost page faults; one per chunk, allocated on the workers'
+    /// own allocator arenas, kept resident memory far over the window).
+    fn buffer_for(&mut self, plan: BodyPlan) -> Option<BytesMut> {
+        let (BodyPlan::Keep { len, .. }, Sink::Ordered { spare, .. }) = (plan, self) else {
+            return None;
+        };
+        let len = usize::try_from(len).unwrap_or(0);
+        Some(match spare.pop() {
+            Some(mut buffer) => {
+                buffer.reserve(len);
+                buffer
+            }
+            None => BytesMut::with_capacity(len),
+        })
+    }
+
+    /// The job that reads one answer's body for this sink.
+    fn job(
+        &mut self,
+        id: RequestId,
+        plan: BodyPlan,
+        opened: Opened,
+        file: &Option<Arc<PathBuf>>,
+    ) -> BodyJob {
+        let keep = self.buffer_for(plan);
+        let file = file.clone();
+        BodyJob {
+            id,
+            plan,
+            opened,
+            file,
+            keep,
+        }
+    }
+
     /// Writes bytes the machine released, and keeps their buffers.
     fn deliver(&mut self, offset: u64, chunks: Vec<Bytes>) -> Result<(), R2Error> {
         let Sink::Ordered { writer, spare } = self else {
@@ -154,22 +202,6 @@ impl Sink {
     }
 }
 
-/// A buffer for one range of `len` bytes kept for an ordered sink: a spare
-/// one when there is one, else a new one. Reusing them keeps memory at the
-/// window's size without fresh pages for every range (a new buffer per
-/// range cost page faults; one per chunk, allocated on the workers' own
-/// allocator arenas, kept resident memory far over the window).
-fn range_buffer(spare: &mut Vec<BytesMut>, len: u64) -> BytesMut {
-    let len = usize::try_from(len).unwrap_or(0);
-    match spare.pop() {
-        Some(mut buffer) => {
-            buffer.reserve(len);
-            buffer
-        }
-        None => BytesMut::with_capacity(len),
-    }
-}
-
 /// What a worker reports back to the loop.
 enum Step {
     Headers(RequestId, Result<Opened, NetworkError>),
@@ -181,17 +213,10 @@ fn drive(
     spec: &DownloadSpec,
     sink: &mut Sink,
 ) -> Result<DownloadOutput, R2Error> {
-    let (core, transport) = (&client.inner.core, &client.inner.transport);
-    let file = match &*sink {
-        Sink::File(path) => {
-            std::fs::File::create(path).map_err(|e| TransferError::sink_failed(0, &e))?;
-            Some(Arc::new(path.clone()))
-        }
-        Sink::Ordered { .. } => None,
-    };
+    let transport = &client.inner.transport;
+    let file = sink.create()?;
     let mut workers = Workers::new(spec.options.concurrency.clamp(1, 16) * 2);
-    let ordered = matches!(sink, Sink::Ordered { .. });
-    let mut download = spec.machine(Arc::clone(core), ordered);
+    let mut download = spec.machine(Arc::clone(client.core()), file.is_none());
     loop {
         while let Some(action) = download.poll(now()) {
             match action {
@@ -206,86 +231,81 @@ fn drive(
             }
         }
         match workers.next(download.deadline())? {
-            None => {}
+            Some(Step::Headers(id, Ok(opened))) => {
+                let (status, headers) = (opened.response.status(), opened.response.headers());
+                let plan = download.on_headers(now(), id, status, headers);
+                if plan != BodyPlan::Discard {
+                    let (job, transport) = (sink.job(id, plan, opened, &file), transport.clone());
+                    workers.run(move || Step::Body(job.read(&transport)));
+                }
+            }
             Some(Step::Headers(id, Err(error))) => {
                 download.handle(now(), DownloadEvent::Failed { id, error });
             }
-            Some(Step::Headers(id, Ok(opened))) => {
-                let (parts, body) = opened.response.into_parts();
-                let plan = download.on_headers(now(), id, parts.status, &parts.headers);
-                let keep = match (plan, &mut *sink) {
-                    (BodyPlan::Keep { len, .. }, Sink::Ordered { spare, .. }) => {
-                        Some(range_buffer(spare, len))
-                    }
-                    _ => None,
-                };
-                let (file, transport) = (file.clone(), transport.clone());
-                if plan != BodyPlan::Discard {
-                    workers.run(move || {
-                        let file = file.as_deref().map(PathBuf::as_path);
-                        Step::Body(read_body(
-                            id,
-                            plan,
-                            &parts.headers,
-                            body,
-                            file,
-                            keep,
-                            &transport,
-                        ))
-                    });
-                }
-            }
             Some(Step::Body(event)) => download.handle(now(), event),
+            None => {}
         }
     }
 }
 
-/// Reads one answer's body as the machine's plan says: a range written at
-/// its offset in the file or kept (in `keep`) for the machine, or an error
-/// body.
-fn read_body(
+/// One answer's body to read on a worker, with what the plan needs.
+struct BodyJob {
     id: RequestId,
     plan: BodyPlan,
-    headers: &http::HeaderMap,
-    body: ResponseBody,
-    file: Option<&Path>,
+    opened: Opened,
+    file: Option<Arc<PathBuf>>,
     keep: Option<BytesMut>,
-    transport: &Transport,
-) -> DownloadEvent {
-    let Some(mut range) = RangeBody::of(id, plan) else {
-        return match read_all(body, headers, transport) {
-            Ok(body) => DownloadEvent::ErrorBody { id, body },
-            Err(error) => DownloadEvent::Failed { id, error },
+}
+
+impl BodyJob {
+    /// Reads the body as the machine's plan says: a range written at its
+    /// offset in the file or kept (in `keep`) for the machine, or an error
+    /// body.
+    fn read(self, transport: &Transport) -> DownloadEvent {
+        let Self {
+            id,
+            plan,
+            opened,
+            file,
+            keep,
+        } = self;
+        let (parts, body) = opened.response.into_parts();
+        let file = file.as_deref().map(PathBuf::as_path);
+        let Some(mut range) = RangeBody::of(id, plan) else {
+            return match read_all(body, &parts.headers, transport) {
+                Ok(body) => DownloadEvent::ErrorBody { id, body },
+                Err(error) => DownloadEvent::Failed { id, error },
+            };
         };
-    };
-    let mut handle = match file
-        .filter(|_| !range.keeps())
-        .map(|p| open_at(p, range.offset()))
-    {
-        Some(Err(error)) => return range.write_failed(&error),
-        handle => handle.and_then(Result::ok),
-    };
-    let mut kept = keep.unwrap_or_default();
-    let mut reader = body.into_reader();
-    let mut buffer = vec![0u8; 256 << 10];
-    loop {
-        let n = match reader.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => range.fits(n),
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(error) => return range.broke(body_error(&error, transport.timeout())),
-        };
-        let chunk = buffer.get(..n).unwrap_or_default();
-        match handle.as_mut().map(|file| file.write_all(chunk)) {
+        let mut handle = match file
+            .filter(|_| !range.keeps())
+            .map(|p| open_at(p, range.offset()))
+        {
             Some(Err(error)) => return range.write_failed(&error),
-            Some(Ok(())) => {}
-            None => kept.extend_from_slice(chunk),
+            handle => handle.and_then(Result::ok),
+        };
+        let mut kept = keep.unwrap_or_default();
+        let mut reader = body.into_reader();
+        let mut buffer = vec![0u8; 256 << 10];
+        loop {
+            let n = match reader.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => range.fits(n),
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => return range.broke(body_error(&error, transport.timeout())),
+            };
+            let chunk = buffer.get(..n).unwrap_or_default();
+            match handle.as_mut().map(|file| file.write_all(chunk)) {
+                Some(Err(error)) => return range.write_failed(&error),
+                Some(Ok(())) => {}
+                None => kept.extend_from_slice(chunk),
+            }
         }
-    }
-    match handle.as_mut().map(Write::flush) {
-        Some(Err(error)) => range.write_failed(&error),
-        Some(Ok(())) => range.ended(Vec::new()),
-        None => range.ended(vec![kept.freeze()]),
+        match handle.as_mut().map(Write::flush) {
+            Some(Err(error)) => range.write_failed(&error),
+            Some(Ok(())) => range.ended(Vec::new()),
+            None => range.ended(vec![kept.freeze()]),
+        }
     }
 }
 

@@ -1,9 +1,7 @@
 //! A listing followed page after page as an iterator of keys.
 
-use std::collections::VecDeque;
-
 use r2_proto::error::R2Error;
-use r2_proto::ops::{ListObjectsV2, ListPages, ObjectSummary};
+use r2_proto::ops::{ListKeys, ListObjectsV2, NextKey, ObjectSummary};
 
 use crate::client::R2Client;
 
@@ -12,17 +10,13 @@ use crate::client::R2Client;
 #[derive(Debug)]
 pub struct ListAll<'a> {
     client: &'a R2Client,
-    pages: Option<ListPages>,
-    keys: VecDeque<ObjectSummary>,
+    keys: ListKeys,
 }
 
 impl<'a> ListAll<'a> {
     pub(crate) fn new(client: &'a R2Client, list: ListObjectsV2) -> Self {
-        Self {
-            client,
-            pages: Some(list.pages()),
-            keys: VecDeque::new(),
-        }
+        let keys = ListKeys::new(list);
+        Self { client, keys }
     }
 }
 
@@ -31,23 +25,15 @@ impl Iterator for ListAll<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(key) = self.keys.pop_front() {
-                return Some(Ok(key));
-            }
-            let pages = self.pages.as_mut()?;
-            let request = pages.next_request().cloned()?;
-            let page = match self.client.send(request) {
-                Ok(page) => page,
-                Err(error) => {
-                    self.pages = None;
-                    return Some(Err(error));
+            match self.keys.poll() {
+                NextKey::Key(key) => return Some(Ok(key)),
+                NextKey::Fetch(request) => {
+                    if let Err(error) = self.keys.take(self.client.send(request)) {
+                        return Some(Err(error));
+                    }
                 }
-            };
-            if let Err(error) = pages.advance(&page) {
-                self.pages = None;
-                return Some(Err(error));
+                NextKey::End => return None,
             }
-            self.keys.extend(page.contents);
         }
     }
 }

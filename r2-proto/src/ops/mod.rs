@@ -74,7 +74,9 @@ pub use list_buckets::{BucketSummary, ListBuckets, ListBucketsOutput};
 pub use list_multipart_uploads::{
     ListMultipartUploads, ListMultipartUploadsOutput, MultipartUploadSummary, UploadPages,
 };
-pub use list_objects_v2::{ListObjectsV2, ListObjectsV2Output, ListPages, ObjectSummary, Owner};
+pub use list_objects_v2::{
+    ListKeys, ListObjectsV2, ListObjectsV2Output, ListPages, NextKey, ObjectSummary, Owner,
+};
 pub use list_parts::{ListParts, ListPartsOutput, PartPages, PartSummary};
 pub use name::OperationName;
 pub use preconditions::{IfNoneMatch, Preconditions};
