@@ -25,6 +25,13 @@
 //! assert_eq!(request.uri().path(), "/photos/2024/May%20day.jpg");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Everything beyond one signature is a machine that decides and a driver
+//! that moves bytes and time: [`exchange::Exchange`] for one operation with
+//! its retries, [`transfer::Upload`] and [`transfer::Download`] for large
+//! transfers. [`transfer`] spells out the loop every driver runs, as a
+//! compiled example; `r2-async`, `r2-blocking` and `sim` (with the `sim`
+//! feature) are drivers of it.
 
 pub mod client_builder;
 mod client_calls;
