@@ -2,6 +2,17 @@
 
 use std::fmt;
 
+use md5::{Digest, Md5};
+
+/// The hex MD5 of `data`: the ETag of a single-part object or a part.
+pub fn md5_hex(data: &[u8]) -> String {
+    hex(&Md5::digest(data).into())
+}
+
+fn hex(digest: &[u8; 16]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// An object's or part's ETag, as the server sent it (quotes included).
 ///
 /// For a single-part upload without SSE-C it is the hex MD5 of the bytes;
@@ -36,6 +47,24 @@ impl ETag {
     /// The number of parts of a multipart object's ETag (`…-N`).
     pub fn part_count(&self) -> Option<u32> {
         self.unquoted().rsplit_once('-')?.1.parse().ok()
+    }
+
+    /// The ETag S3 and R2 give a multipart object made of parts with these
+    /// ETags: the MD5 of the parts' MD5s, and the part count. `None` if a
+    /// part's ETag is not an MD5.
+    pub fn multipart(parts: &[&ETag]) -> Option<ETag> {
+        let mut md5s = Md5::new();
+        for etag in parts {
+            let hex = etag.md5_hex()?;
+            let mut bytes = [0u8; 16];
+            for (byte, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+                let pair = std::str::from_utf8(pair).ok()?;
+                *byte = u8::from_str_radix(pair, 16).ok()?;
+            }
+            md5s.update(bytes);
+        }
+        let digest: [u8; 16] = md5s.finalize().into();
+        Some(ETag::new(format!("\"{}-{}\"", hex(&digest), parts.len())))
     }
 
     /// The hex MD5 of the object, when the ETag is one (32 hex digits, no part count).
