@@ -692,3 +692,44 @@ fn a_kept_stream_upload_that_fails_is_aborted_since_a_stream_cannot_be_resumed()
         );
     }
 }
+
+#[test]
+fn a_part_number_zero_from_a_driver_is_ignored() {
+    // Parts count from 1: a driver that reports part 0 is ignored, never a
+    // wrapped index (which overflowed in a stream read).
+    let mut sim = Sim::new(FakeS3::new(), 23);
+    let mut upload = new_upload(&core(), UploadSource::Stream, options()).unwrap();
+    let now = sim.now();
+    let first = upload.poll(now).unwrap();
+    assert!(matches!(
+        first,
+        r2_proto::transfer::UploadAction::ReadStream { part: 1, .. }
+    ));
+    for event in [
+        r2_proto::transfer::UploadEvent::StreamRead {
+            part: 0,
+            data: sim::noise(MIB, 2),
+            end: true,
+        },
+        r2_proto::transfer::UploadEvent::PartRead {
+            part: 0,
+            data: sim::noise(MIB, 3),
+        },
+    ] {
+        upload.handle(now, event);
+    }
+    assert!(upload.poll(now).is_none(), "still waiting for part 1");
+    let data = sim::noise(MIB, 4);
+    upload.handle(
+        now,
+        r2_proto::transfer::UploadEvent::StreamRead {
+            part: 1,
+            data: data.clone(),
+            end: true,
+        },
+    );
+    let out = sim
+        .drive_upload(&mut upload, Bytes::new(), SourceMode::StreamEager, 3, None)
+        .unwrap();
+    assert_eq!(out.size, MIB as u64);
+}
