@@ -13,7 +13,8 @@ use time::OffsetDateTime;
 
 use crate::multipart::Multipart;
 use crate::objects::Objects;
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, Transport, TransportSettings};
+use crate::tls;
 use crate::wire::{Wire, round_trip, sleep_until};
 
 /// An R2 client on the runtime `R`. Cheap to clone; clones share
@@ -49,11 +50,12 @@ impl<R: Runtime> BuildClient for R2Client<R> {
 
     fn build_client(settings: ClientSettings) -> Self::Output {
         let timeout = settings.config.timeout();
-        let transport = R::transport(
-            settings.pool_size,
+        let transport = R::Transport::connect(TransportSettings {
+            pool_size: settings.pool_size,
             timeout,
-            settings.config.allows_insecure_http(),
-        )?;
+            allow_http: settings.config.allows_insecure_http(),
+            tls: Arc::new(tls::client_config()?),
+        })?;
         let core = ClientCore::with_resilience(settings.config, settings.resilience);
         Ok(R2Client {
             inner: Arc::new(Inner {

@@ -27,7 +27,7 @@ mod multipart;
 mod object_stream;
 mod objects;
 mod runtime;
-pub mod tls;
+mod tls;
 mod upload;
 mod wire;
 
@@ -36,7 +36,7 @@ pub use download::{DownloadRequest, DownloadSink, StreamTarget};
 pub use multipart::Multipart;
 pub use object_stream::ObjectStream;
 pub use objects::Objects;
-pub use runtime::{Reads, Runtime, Writes};
+pub use runtime::{Reads, ResponseBody, Runtime, Transport, TransportSettings, Writes};
 pub use upload::{StreamSource, UploadBody, UploadRequest};
 
 #[doc(hidden)]

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use futures_core::Stream;
 use r2_proto::error::R2Error;
 use r2_proto::exchange::{Event, Exchange, Next, stalled};
-use r2_proto::ops::{GetObject, ListObjectsV2, ObjectSummary, Operation, StreamedGet};
-use r2_proto::telemetry;
+use r2_proto::ops::{GetObject, ListObjectsV2, ObjectSummary, StreamedGet};
 use r2_proto::transfer::UploadOutput;
 use r2_proto::{BucketName, ObjectKey};
 
@@ -60,8 +59,7 @@ impl<'a, R: Runtime> Objects<'a, R> {
     /// [`ObjectStream`]). A failure before the body starts is retried.
     pub async fn get_stream(&self, get: GetObject) -> Result<ObjectStream<R>, R2Error> {
         let inner = &self.client.inner;
-        let mut exchange = Exchange::new(Arc::clone(&inner.core), StreamedGet(get))
-            .inspect_err(|error| telemetry::operation_failed(StreamedGet::NAME, error))?;
+        let mut exchange = Exchange::logged(Arc::clone(&inner.core), StreamedGet(get))?;
         let mut streaming = None;
         loop {
             match exchange.next(now()) {

@@ -19,36 +19,13 @@ use r2_proto::ops::RequestBody;
 /// A future that is `Send` and borrows for `'a`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// An async runtime and HTTP/1.1 transport that the driver runs on.
+/// An async runtime that the driver runs on: its HTTP/1.1 transport, its
+/// timers and its blocking pool.
 pub trait Runtime: Debug + Sized + Send + Sync + 'static {
     /// The pooled HTTP client.
-    type Transport: Debug + Send + Sync + 'static;
-    /// A response body still on its connection, which it holds until the
-    /// body is read to its end or dropped.
-    type Body: Debug + Send + Unpin + 'static;
+    type Transport: Transport;
     /// A timer (its output is not used).
     type Timer: Future + Debug + Send + 'static;
-
-    /// A client with up to `pool_size` connections; plain http only when
-    /// `allow_http`, TLS (1.2+, certificate validation) otherwise.
-    fn transport(
-        pool_size: usize,
-        timeout: Duration,
-        allow_http: bool,
-    ) -> Result<Self::Transport, NetworkError>;
-
-    /// Sends the signed request exactly as signed and returns once the
-    /// response head is in (the driver bounds how long that may take).
-    fn send<'a>(
-        transport: &'a Self::Transport,
-        request: &'a Request<RequestBody>,
-    ) -> impl Future<Output = Result<Response<Self::Body>, NetworkError>> + Send + 'a;
-
-    /// The next piece of the body, `None` at its end.
-    fn poll_chunk(
-        body: &mut Self::Body,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, NetworkError>>>;
 
     /// A timer firing at `deadline`.
     fn timer(deadline: Instant) -> Self::Timer;
@@ -61,6 +38,43 @@ pub trait Runtime: Debug + Sized + Send + Sync + 'static {
     fn unblock<T: Send + 'static>(
         job: impl FnOnce() -> T + Send + 'static,
     ) -> impl Future<Output = io::Result<T>> + Send;
+}
+
+/// A pooled HTTP/1.1 client that sends what the core signed.
+pub trait Transport: Debug + Send + Sync + Sized + 'static {
+    /// A response body still on its connection, which it holds until the
+    /// body is read to its end or dropped.
+    type Body: ResponseBody;
+
+    /// A client as `settings` say.
+    fn connect(settings: TransportSettings) -> Result<Self, NetworkError>;
+
+    /// Sends the signed request exactly as signed and returns once the
+    /// response head is in.
+    fn send<'a>(
+        &'a self,
+        request: &'a Request<RequestBody>,
+    ) -> impl Future<Output = Result<Response<Self::Body>, NetworkError>> + Send + 'a;
+}
+
+/// What a transport is built with, the same for every runtime.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TransportSettings {
+    /// Connections at most.
+    pub pool_size: usize,
+    /// The longest wait to connect and for a response head.
+    pub timeout: Duration,
+    /// Plain http allowed (loopback tests); otherwise only https goes out.
+    pub allow_http: bool,
+    /// rustls with the ring provider, TLS 1.2 and 1.3, webpki's roots.
+    pub tls: std::sync::Arc<rustls::ClientConfig>,
+}
+
+/// A response body on its connection, read piece by piece.
+pub trait ResponseBody: Debug + Send + Unpin + 'static {
+    /// The next piece of the body, `None` at its end.
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, NetworkError>>>;
 }
 
 /// A runtime that can read the caller's `T` (its `AsyncRead`).

@@ -123,13 +123,8 @@ impl<R: Runtime> UploadRequest<'_, R> {
     r2_proto::upload_setters!();
 
     async fn run(self) -> Result<UploadOutput, R2Error> {
-        let started = Instant::now();
-        let Self {
-            client,
-            body,
-            mut spec,
-        } = self;
-        let result = drive(client, body, &mut spec).await;
+        let (started, mut spec) = (Instant::now(), self.spec);
+        let result = drive(self.client, self.body, &mut spec).await;
         spec.finish(&result, started.elapsed());
         result
     }

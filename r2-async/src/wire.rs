@@ -19,14 +19,14 @@ use r2_proto::replay::Route;
 use r2_proto::telemetry::RequestTrace;
 use tracing::Instrument;
 
-use crate::runtime::Runtime;
+use crate::runtime::{ResponseBody, Runtime, Transport};
 
 /// A response body: on its connection, or whole in memory (recorded or
 /// replayed).
 #[derive(Debug)]
 pub(crate) enum Body<R: Runtime> {
     /// Still on the connection.
-    Wire(R::Body),
+    Wire(<R::Transport as Transport>::Body),
     /// In memory.
     Whole(Option<Bytes>),
 }
@@ -38,7 +38,7 @@ impl<R: Runtime> Body<R> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Bytes, NetworkError>>> {
         match self {
-            Self::Wire(body) => R::poll_chunk(body, cx),
+            Self::Wire(body) => body.poll_chunk(cx),
             Self::Whole(bytes) => Poll::Ready(bytes.take().map(Ok)),
         }
     }
@@ -144,7 +144,7 @@ impl<R: Runtime> Wire<R> {
         request: &Request<RequestBody>,
     ) -> Result<Response<Body<R>>, NetworkError> {
         match &self.route {
-            Route::Live => Ok(R::send(&self.transport, request).await?.map(Body::Wire)),
+            Route::Live => Ok(self.transport.send(request).await?.map(Body::Wire)),
             Route::Record(recorder) => {
                 let pending = recorder.begin(request);
                 let started = Instant::now();
@@ -169,7 +169,7 @@ impl<R: Runtime> Wire<R> {
         &self,
         request: &Request<RequestBody>,
     ) -> Result<Response<Bytes>, NetworkError> {
-        let (parts, body) = R::send(&self.transport, request).await?.into_parts();
+        let (parts, body) = self.transport.send(request).await?.into_parts();
         let bytes = read_all(&mut Body::<R>::Wire(body), &parts.headers, self.timeout).await?;
         Ok(Response::from_parts(parts, bytes))
     }
@@ -191,16 +191,8 @@ pub(crate) async fn open<R: Runtime>(
 ) -> Result<Opened<R>, NetworkError> {
     let trace = RequestTrace::start(id, request, Instant::now());
     let sent = wire.send(request).instrument(trace.span().clone()).await;
-    match sent {
-        Ok(response) => {
-            trace.answered(request, &response, Instant::now());
-            Ok(Opened { response, trace })
-        }
-        Err(error) => {
-            trace.failed(&error, Instant::now());
-            Err(error)
-        }
-    }
+    trace.sent(request, &sent, Instant::now());
+    sent.map(|response| Opened { response, trace })
 }
 
 /// The event for an opened answer whose body is read whole.

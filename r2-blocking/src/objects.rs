@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use r2_proto::error::R2Error;
 use r2_proto::exchange::{Event, Exchange, Next, stalled};
-use r2_proto::ops::{GetObject, ListObjectsV2, Operation, StreamedGet};
-use r2_proto::telemetry;
+use r2_proto::ops::{GetObject, ListObjectsV2, StreamedGet};
 use r2_proto::transfer::UploadOutput;
 use r2_proto::{BucketName, ObjectKey};
 
@@ -47,8 +46,7 @@ impl<'a> Objects<'a> {
     /// before the body starts is retried.
     pub fn get_stream(&self, get: GetObject) -> Result<ObjectReader, R2Error> {
         let inner = &self.client.inner;
-        let mut exchange = Exchange::new(Arc::clone(&inner.core), StreamedGet(get))
-            .inspect_err(|error| telemetry::operation_failed(StreamedGet::NAME, error))?;
+        let mut exchange = Exchange::logged(Arc::clone(&inner.core), StreamedGet(get))?;
         let mut streaming = None;
         loop {
             match exchange.next(now()) {

@@ -31,16 +31,8 @@ pub(crate) fn open(
 ) -> Result<Opened, NetworkError> {
     let trace = RequestTrace::start(id, request, Instant::now());
     let sent = trace.span().in_scope(|| transport.send(request));
-    match sent {
-        Ok(response) => {
-            trace.answered(request, &response, Instant::now());
-            Ok(Opened { response, trace })
-        }
-        Err(error) => {
-            trace.failed(&error, Instant::now());
-            Err(error)
-        }
-    }
+    trace.sent(request, &sent, Instant::now());
+    sent.map(|response| Opened { response, trace })
 }
 
 /// Reads a whole body. A body that breaks off before its `Content-Length`

@@ -98,13 +98,8 @@ impl<'a> UploadRequest<'a> {
 
     /// Runs the upload on the calling thread and `concurrency` workers.
     pub fn run(self) -> Result<UploadOutput, R2Error> {
-        let started = Instant::now();
-        let Self {
-            client,
-            body,
-            mut spec,
-        } = self;
-        let result = drive(client, body, &mut spec);
+        let (started, mut spec) = (Instant::now(), self.spec);
+        let result = drive(self.client, self.body, &mut spec);
         spec.finish(&result, started.elapsed());
         result
     }

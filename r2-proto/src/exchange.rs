@@ -179,6 +179,11 @@ impl<O: Operation> Exchange<O> {
         exchange.inspect_err(|error| telemetry::operation_failed(O::NAME, error))
     }
 
+    /// Like [`new`](Self::new), a failure here logged as the operation's.
+    pub fn logged(core: Arc<ClientCore>, operation: O) -> Result<Self, R2Error> {
+        Self::new(core, operation).inspect_err(|error| telemetry::operation_failed(O::NAME, error))
+    }
+
     /// Like [`new`](Self::new), without retries: for steps whose retry the
     /// caller decides (a CompleteMultipartUpload whose outcome is uncertain).
     pub fn single_attempt(core: Arc<ClientCore>, operation: O) -> Result<Self, R2Error> {

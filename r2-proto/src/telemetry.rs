@@ -204,6 +204,20 @@ impl RequestTrace {
         &self.span
     }
 
+    /// The request was sent at `now`: its answer's head arrived (`Ok`), or
+    /// it failed before one.
+    pub fn sent<B>(
+        &self,
+        request: &Request<RequestBody>,
+        outcome: &Result<http::Response<B>, NetworkError>,
+        now: std::time::Instant,
+    ) {
+        match outcome {
+            Ok(response) => self.answered(request, response, now),
+            Err(error) => self.failed(error, now),
+        }
+    }
+
     /// The answer's head arrived at `now`.
     pub fn answered<B>(
         &self,

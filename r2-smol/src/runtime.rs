@@ -1,20 +1,16 @@
 //! The smol runtime under the shared driver: the HTTP/1.1 pool over
-//! async-io sockets, async-io's timers, smol's files, and the caller's
-//! `futures-io` readers and writers. No tokio anywhere.
+//! async-io sockets, async-io's timers, smol's blocking pool, and the
+//! caller's `futures-io` readers and writers. No tokio anywhere.
 
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use http::{Request, Response};
 use r2_async::{Reads, Runtime, Writes};
-use r2_proto::error::NetworkError;
-use r2_proto::ops::RequestBody;
 
-use crate::transport::{Body, Transport};
+use crate::transport::Transport;
 
 /// The smol runtime (or any executor): the driver of [`r2_async`] over
 /// async-io.
@@ -23,30 +19,7 @@ pub struct Smol;
 
 impl Runtime for Smol {
     type Transport = Transport;
-    type Body = Body;
     type Timer = smol::Timer;
-
-    fn transport(
-        pool_size: usize,
-        timeout: Duration,
-        allow_http: bool,
-    ) -> Result<Transport, NetworkError> {
-        Transport::new(pool_size, timeout, allow_http)
-    }
-
-    async fn send(
-        transport: &Transport,
-        request: &Request<RequestBody>,
-    ) -> Result<Response<Body>, NetworkError> {
-        transport.send(request).await
-    }
-
-    fn poll_chunk(
-        body: &mut Body,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, NetworkError>>> {
-        body.poll_chunk(cx)
-    }
 
     fn timer(deadline: Instant) -> Self::Timer {
         smol::Timer::at(deadline)

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, Response};
+use r2_async::TransportSettings;
 use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
 use smol::lock::SemaphoreGuardArc;
@@ -26,12 +27,9 @@ pub struct Body {
     _slot: SemaphoreGuardArc,
 }
 
-impl Body {
+impl r2_async::ResponseBody for Body {
     /// The next piece of the body, `None` at its end.
-    pub(crate) fn poll_chunk(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, NetworkError>>> {
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, NetworkError>>> {
         match self.wire.as_mut() {
             Some(wire) => wire.poll_chunk(cx),
             None => Poll::Ready(None),
@@ -48,29 +46,21 @@ pub struct Transport {
     allow_http: bool,
 }
 
-impl Transport {
-    /// A client with up to `pool_size` connections (TLS 1.2 and 1.3, webpki
-    /// roots); plain http only when `allow_http`.
-    pub(crate) fn new(
-        pool_size: usize,
-        timeout: Duration,
-        allow_http: bool,
-    ) -> Result<Self, NetworkError> {
-        let tls = r2_async::tls::client_config()?;
+impl r2_async::Transport for Transport {
+    type Body = Body;
+
+    fn connect(settings: TransportSettings) -> Result<Self, NetworkError> {
         Ok(Self {
-            pool: Arc::new(Pool::new(pool_size)),
-            tls: Arc::new(tls),
-            timeout,
-            allow_http,
+            pool: Arc::new(Pool::new(settings.pool_size)),
+            tls: settings.tls,
+            timeout: settings.timeout,
+            allow_http: settings.allow_http,
         })
     }
 
     /// Sends a signed request and returns once the response head is in;
     /// the body stays on the connection.
-    pub(crate) async fn send(
-        &self,
-        request: &Request<RequestBody>,
-    ) -> Result<Response<Body>, NetworkError> {
+    async fn send(&self, request: &Request<RequestBody>) -> Result<Response<Body>, NetworkError> {
         let slot = self.pool.slot().await;
         let origin = Origin::of(request.uri(), self.allow_http)?;
         let home = (Arc::clone(&self.pool), origin.clone());

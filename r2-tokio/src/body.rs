@@ -27,12 +27,11 @@ impl WireBody {
             returned: Some(returned),
         }
     }
+}
 
+impl r2_async::ResponseBody for WireBody {
     /// The next data chunk, `None` at the body's end.
-    pub(crate) fn poll_chunk(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, NetworkError>>> {
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, NetworkError>>> {
         loop {
             match Pin::new(&mut self.incoming).poll_frame(cx) {
                 Poll::Pending => return Poll::Pending,

@@ -1,19 +1,14 @@
 //! The tokio runtime under the shared driver: hyper's pooled transport,
-//! tokio's timers and files, and the caller's tokio readers and writers.
+//! tokio's timers and blocking pool, and the caller's tokio readers and writers.
 
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
-use http::{Request, Response};
+use bytes::BytesMut;
 use r2_async::{Reads, Runtime, Writes};
-use r2_proto::error::NetworkError;
-use r2_proto::ops::RequestBody;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::body::WireBody;
 use crate::transport::Transport;
 
 /// The tokio runtime: the driver of [`r2_async`] over hyper and tokio.
@@ -22,30 +17,7 @@ pub struct Tokio;
 
 impl Runtime for Tokio {
     type Transport = Transport;
-    type Body = WireBody;
     type Timer = tokio::time::Sleep;
-
-    fn transport(
-        pool_size: usize,
-        timeout: Duration,
-        allow_http: bool,
-    ) -> Result<Transport, NetworkError> {
-        Transport::new(pool_size, timeout, allow_http)
-    }
-
-    async fn send(
-        transport: &Transport,
-        request: &Request<RequestBody>,
-    ) -> Result<Response<WireBody>, NetworkError> {
-        transport.send(request).await
-    }
-
-    fn poll_chunk(
-        body: &mut WireBody,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, NetworkError>>> {
-        body.poll_chunk(cx)
-    }
 
     fn timer(deadline: Instant) -> Self::Timer {
         tokio::time::sleep_until(deadline.into())

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use hyper_util::client::legacy::connect::HttpConnector;
+use r2_async::TransportSettings;
 use r2_proto::error::{NetworkError, source_chain};
 use r2_proto::ops::RequestBody;
 
@@ -73,20 +74,23 @@ pub struct Transport {
     timeout: Duration,
 }
 
-impl Transport {
-    /// A client with up to `pool_size` connections (TLS 1.2 and 1.3, webpki roots). `allow_http` permits
-    /// plain-http endpoints (loopback tests); otherwise only https goes out.
-    pub fn new(
-        pool_size: usize,
-        timeout: Duration,
-        allow_http: bool,
-    ) -> Result<Self, NetworkError> {
-        let tls = r2_async::tls::client_config()?;
+impl r2_async::Transport for Transport {
+    type Body = WireBody;
+
+    fn connect(settings: TransportSettings) -> Result<Self, NetworkError> {
+        let TransportSettings {
+            pool_size,
+            timeout,
+            allow_http,
+            tls,
+            ..
+        } = settings;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(timeout));
-        let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls);
+        let builder =
+            hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(Arc::unwrap_or_clone(tls));
         let connector = if allow_http {
             builder.https_or_http().enable_http1().wrap_connector(http)
         } else {
@@ -100,7 +104,7 @@ impl Transport {
 
     /// Sends a signed request and returns once the response head is in;
     /// the body stays on the connection.
-    pub(crate) async fn send(
+    async fn send(
         &self,
         request: &Request<RequestBody>,
     ) -> Result<Response<WireBody>, NetworkError> {
