@@ -1,8 +1,8 @@
 //! What a runtime gives the driver: one request sent and its head back, a
 //! body read chunk by chunk, timers, a blocking pool for files, and the
-//! caller's readers and writers. Everything else (what to send, when to retry, how long to
-//! wait, which bytes to keep) is decided by the core or, once for every
-//! runtime, by this crate.
+//! caller's readers and writers. Everything else (what to send, when to
+//! retry, how long to wait, which bytes to keep) is decided by the core
+//! or, once for every runtime, by this crate.
 
 use std::fmt::Debug;
 use std::future::Future;
