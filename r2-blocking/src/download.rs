@@ -203,7 +203,7 @@ impl Sink {
 }
 
 /// What a worker reports back to the loop.
-enum Step {
+enum Task {
     Headers(RequestId, Result<Opened, NetworkError>),
     Body(DownloadEvent),
 }
@@ -222,7 +222,7 @@ fn drive(
             match action {
                 DownloadAction::Fetch(Fetch { id, request, .. }) => {
                     let transport = transport.clone();
-                    workers.run(move || Step::Headers(id, open(&transport, id, &request)));
+                    workers.run(move || Task::Headers(id, open(&transport, id, &request)));
                 }
                 DownloadAction::Note(note) => telemetry::note(OperationName::GetObject, &note),
                 DownloadAction::Deliver { offset, chunks } => sink.deliver(offset, chunks)?,
@@ -231,18 +231,18 @@ fn drive(
             }
         }
         match workers.next(download.deadline())? {
-            Some(Step::Headers(id, Ok(opened))) => {
+            Some(Task::Headers(id, Ok(opened))) => {
                 let (status, headers) = (opened.response.status(), opened.response.headers());
                 let plan = download.on_headers(now(), id, status, headers);
                 if plan != BodyPlan::Discard {
                     let (job, transport) = (sink.job(id, plan, opened, &file), transport.clone());
-                    workers.run(move || Step::Body(job.read(&transport)));
+                    workers.run(move || Task::Body(job.read(&transport)));
                 }
             }
-            Some(Step::Headers(id, Err(error))) => {
+            Some(Task::Headers(id, Err(error))) => {
                 download.handle(now(), DownloadEvent::Failed { id, error });
             }
-            Some(Step::Body(event)) => download.handle(now(), event),
+            Some(Task::Body(event)) => download.handle(now(), event),
             None => {}
         }
     }
