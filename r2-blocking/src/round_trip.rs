@@ -37,7 +37,7 @@ pub(crate) fn open(
 
 /// Reads a whole body. A body that breaks off before its `Content-Length`
 /// is handed over as far as it came, for the operation to report as
-/// `IncompleteBody` (see [`body_cut_short`]); a stall stays a timeout.
+/// `IncompleteBody`, or fails, as the core's [`broken_body`] decides.
 pub(crate) fn read_all(
     body: ResponseBody,
     headers: &http::HeaderMap,
