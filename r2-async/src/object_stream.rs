@@ -9,7 +9,7 @@ use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use futures_util::StreamExt;
 use r2_proto::error::{NetworkError, R2Error, TransferError};
-use r2_proto::model::{BodyCheck, ObjectMetadata};
+use r2_proto::model::{ObjectMetadata, StreamCheck};
 
 use crate::runtime::{Runtime, Writes};
 use crate::wire::{Body, Opened};
@@ -23,7 +23,7 @@ use crate::wire::{Body, Opened};
 pub struct ObjectStream<R: Runtime> {
     metadata: ObjectMetadata,
     body: Body<R>,
-    check: Option<BodyCheck>,
+    check: StreamCheck,
     idle: Pin<Box<R::Timer>>,
     timeout: Duration,
     span: tracing::Span,
@@ -42,11 +42,11 @@ impl<R: Runtime> std::fmt::Debug for ObjectStream<R> {
 
 impl<R: Runtime> ObjectStream<R> {
     pub(crate) fn new(metadata: ObjectMetadata, opened: Opened<R>, timeout: Duration) -> Self {
-        let check = BodyCheck::for_response(opened.response.status(), opened.response.headers());
+        let check = StreamCheck::for_response(opened.response.status(), opened.response.headers());
         Self {
             metadata,
             body: opened.response.into_body(),
-            check: Some(check),
+            check,
             idle: Box::pin(R::timer(Instant::now() + timeout)),
             timeout,
             span: opened.trace.span().clone(),
@@ -88,9 +88,8 @@ impl<R: Runtime> ObjectStream<R> {
     }
 
     fn end(&mut self) -> Option<Result<Bytes, R2Error>> {
-        let check = self.check.take()?;
         let _entered = self.span.enter();
-        check.finish().err().map(|error| Err(error.into()))
+        self.check.ended().err().map(Err)
     }
 }
 
@@ -99,33 +98,22 @@ impl<R: Runtime> Stream for ObjectStream<R> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        if this.check.is_none() {
+        if this.check.is_over() {
             return Poll::Ready(None);
         }
         match this.body.poll_chunk(cx) {
             Poll::Ready(Some(Ok(data))) => {
-                if let Some(check) = this.check.as_mut() {
-                    check.update(&data);
-                }
+                this.check.passed(&data);
                 R::reset(this.idle.as_mut(), Instant::now() + this.timeout);
                 Poll::Ready(Some(Ok(data)))
             }
-            Poll::Ready(Some(Err(error))) => {
-                let error = match this.check.take() {
-                    Some(check) => check.broken(error),
-                    None => error.into(),
-                };
-                Poll::Ready(Some(Err(error)))
-            }
+            Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(this.check.broke(error)))),
             Poll::Ready(None) => Poll::Ready(this.end()),
-            Poll::Pending => {
-                if this.idle.as_mut().poll(cx).is_ready() {
-                    this.check = None;
-                    let error = NetworkError::Timeout(this.timeout);
-                    return Poll::Ready(Some(Err(error.into())));
-                }
-                Poll::Pending
+            Poll::Pending if this.idle.as_mut().poll(cx).is_ready() => {
+                let stalled = NetworkError::Timeout(this.timeout);
+                Poll::Ready(Some(Err(this.check.broke(stalled))))
             }
+            Poll::Pending => Poll::Pending,
         }
     }
 }

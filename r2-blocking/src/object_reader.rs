@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use r2_proto::error::{R2Error, TransferError};
-use r2_proto::model::{BodyCheck, ObjectMetadata};
+use r2_proto::model::{ObjectMetadata, StreamCheck};
 
 use crate::body::BodyReader;
 use crate::round_trip::Opened;
@@ -18,7 +18,7 @@ use crate::transport::body_error;
 pub struct ObjectReader {
     metadata: ObjectMetadata,
     body: BodyReader,
-    check: Option<BodyCheck>,
+    check: StreamCheck,
     timeout: std::time::Duration,
     span: tracing::Span,
 }
@@ -38,11 +38,11 @@ impl ObjectReader {
         opened: Opened,
         timeout: std::time::Duration,
     ) -> Self {
-        let check = BodyCheck::for_response(opened.response.status(), opened.response.headers());
+        let check = StreamCheck::for_response(opened.response.status(), opened.response.headers());
         Self {
             metadata,
             body: opened.response.into_body().into_reader(),
-            check: Some(check),
+            check,
             timeout,
             span: opened.trace.span().clone(),
         }
@@ -87,29 +87,25 @@ fn into_r2(error: std::io::Error) -> R2Error {
 
 impl Read for ObjectReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let Some(check) = self.check.as_mut() else {
+        if self.check.is_over() {
             return Ok(0);
-        };
+        }
         match self.body.read(buf) {
             Ok(0) if !buf.is_empty() => {
                 let _entered = self.span.enter();
-                match self.check.take().map(BodyCheck::finish) {
-                    Some(Err(error)) => Err(std::io::Error::other(R2Error::from(error))),
-                    _ => Ok(0),
-                }
+                self.check
+                    .ended()
+                    .map(|()| 0)
+                    .map_err(std::io::Error::other)
             }
             Ok(n) => {
-                check.update(buf.get(..n).unwrap_or_default());
+                self.check.passed(buf.get(..n).unwrap_or_default());
                 Ok(n)
             }
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => Err(error),
             Err(error) => {
                 let error = body_error(&error, self.timeout);
-                let failed = match self.check.take() {
-                    Some(check) => check.broken(error),
-                    None => error.into(),
-                };
-                Err(std::io::Error::other(failed))
+                Err(std::io::Error::other(self.check.broke(error)))
             }
         }
     }
