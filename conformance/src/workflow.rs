@@ -24,7 +24,7 @@ fn key(name: &str) -> Result<ObjectKey, String> {
 /// Put with metadata, head, ranged get, a two-part multipart upload, a
 /// listing, a ranged read of the joined object, and clean-up.
 pub fn run<C: ScenarioClient>(client: &C, bucket: &BucketName) -> Result<(), String> {
-    let err = |step: &'static str| move |e: r2_proto::R2Error| format!("{step}: {e}");
+    let err = |step: &'static str| move |e: r2_proto::error::R2Error| format!("{step}: {e}");
     let note = key("note.txt")?;
     client
         .put(

@@ -13,8 +13,9 @@ use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioSce
 use conformance::scenarios::{ScenarioClient, Target, create_bucket};
 use conformance::servers::S3sFsServer;
 use r2_proto::error::ObjectError;
+use r2_proto::error::R2Error;
 use r2_proto::ops::{DeleteObject, GetObject, HeadObject, ListObjectsV2, PutObject};
-use r2_proto::{BucketName, ObjectKey, R2Error};
+use r2_proto::{BucketName, ObjectKey};
 
 fn one_connection_for_a_sequence<C: ScenarioClient>() {
     let server = S3sFsServer::start().unwrap();

@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use r2_proto::PayloadHash;
 use r2_proto::model::{
     ByteRange, Checksum, ChecksumAlgorithm, ChecksumType, Integrity, MetadataDirective,
     StorageClass,
@@ -21,7 +22,6 @@ use r2_proto::ops::{
     HeadObject, ListBuckets, ListMultipartUploads, ListObjectsV2, ListParts, Operation, PutObject,
     RequestBody, UploadPart, UploadPartCopy,
 };
-use r2_proto::sign::PayloadHash;
 use r2_proto::{BucketName, Config, Credentials, ObjectKey};
 use time::OffsetDateTime;
 use time::macros::datetime;

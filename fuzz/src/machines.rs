@@ -24,13 +24,14 @@ use arbitrary::Unstructured;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use r2_proto::error::NetworkError;
+use r2_proto::error::R2Error;
 use r2_proto::exchange::Event;
 use r2_proto::ops::{OperationName, RequestBody, RequestInfo};
 use r2_proto::transfer::{
     BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, RangeBody, Upload,
     UploadAction, UploadEvent, UploadOptions, UploadSource,
 };
-use r2_proto::{BucketName, ClientCore, Config, Credentials, Now, ObjectKey, R2Error, RequestId};
+use r2_proto::{BucketName, ClientCore, Config, Credentials, Now, ObjectKey, RequestId};
 use time::OffsetDateTime;
 
 /// Steps after which a run that has not ended is a liveness bug.

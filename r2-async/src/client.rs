@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use r2_proto::client_core::{ClientCore, Now};
 use r2_proto::error::R2Error;
 use r2_proto::exchange::{Exchange, Next};
 use r2_proto::ops::Operation;
 use r2_proto::{BuildClient, ClientBuilder, ClientSettings, Config, Presign, env};
+use r2_proto::{ClientCore, Now};
 use time::OffsetDateTime;
 
 use crate::multipart::Multipart;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::FuturesUnordered;
-use r2_proto::client_core::RequestId;
+use r2_proto::RequestId;
 use r2_proto::error::{NetworkError, R2Error, TransferError};
 use r2_proto::ops::OperationName;
 use r2_proto::telemetry;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use futures_util::future::{Either, select};
 use http::{HeaderMap, Request, Response};
-use r2_proto::client_core::RequestId;
+use r2_proto::RequestId;
 use r2_proto::error::NetworkError;
 use r2_proto::exchange::Event;
 use r2_proto::model::broken_body;

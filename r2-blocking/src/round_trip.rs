@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use http::Request;
-use r2_proto::client_core::RequestId;
+use r2_proto::RequestId;
 use r2_proto::error::NetworkError;
 use r2_proto::exchange::Event;
 use r2_proto::model::broken_body;

@@ -106,7 +106,7 @@ impl Transport {
         *outgoing.method_mut() = request.method().clone();
         *outgoing.uri_mut() = request.uri().clone();
         *outgoing.headers_mut() = request.headers().clone();
-        let host = r2_proto::sign::signed_host(request.uri())
+        let host = r2_proto::signed_host(request.uri())
             .ok()
             .and_then(|host| http::HeaderValue::from_str(&host).ok())
             .ok_or_else(|| {

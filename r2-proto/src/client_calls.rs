@@ -65,7 +65,7 @@ macro_rules! __single_calls {
             pub async fn $name(
                 &self,
                 operation: $crate::ops::$op,
-            ) -> ::core::result::Result<$out, $crate::R2Error> {
+            ) -> ::core::result::Result<$out, $crate::error::R2Error> {
                 self.client.send(operation).await
             }
         )*
@@ -76,7 +76,7 @@ macro_rules! __single_calls {
             pub fn $name(
                 &self,
                 operation: $crate::ops::$op,
-            ) -> ::core::result::Result<$out, $crate::R2Error> {
+            ) -> ::core::result::Result<$out, $crate::error::R2Error> {
                 self.client.send(operation)
             }
         )*

@@ -8,7 +8,8 @@
 //! # use std::sync::Arc;
 //! # use r2_proto::exchange::{Event, Exchange, Next};
 //! # use r2_proto::ops::GetObject;
-//! # use r2_proto::{BucketName, ClientCore, Config, Credentials, Now, ObjectKey, R2Error};
+//! # use r2_proto::error::R2Error;
+//! # use r2_proto::{BucketName, ClientCore, Config, Credentials, Now, ObjectKey};
 //! # fn main() -> Result<(), R2Error> {
 //! # let config = Config::for_account("0123456789abcdef0123456789abcdef",
 //! #     Credentials::new("AKIDEXAMPLE", "secret")?).build()?;
@@ -40,11 +41,12 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::Request;
 
+use crate::attempts::{Attempts, Gate, Verdict};
 use crate::client_core::{ClientCore, Now, RequestId};
 use crate::error::{NetworkError, R2Error, RequestError};
 use crate::names::BucketName;
 use crate::ops::{Operation, PreparedRequest, RequestBody};
-use crate::resilience::{Attempts, Gate, Note, Verdict};
+use crate::resilience::Note;
 use crate::telemetry;
 
 /// What the driver must do next.

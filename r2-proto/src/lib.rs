@@ -33,24 +33,29 @@
 //! compiled example; `r2-async`, `r2-blocking` and `sim` (with the `sim`
 //! feature) are drivers of it.
 
-pub mod client_builder;
+mod attempts;
+mod client_builder;
 mod client_calls;
-pub mod client_core;
-pub mod client_presign;
-pub mod config;
-pub mod credentials;
+mod client_core;
+mod client_presign;
+mod config;
+mod credentials;
 pub mod dates;
+mod endpoint;
 pub mod env;
 pub mod error;
 pub mod exchange;
 pub mod model;
-pub mod names;
+mod names;
+mod operation_name;
 pub mod ops;
 pub mod percent;
 pub mod replay;
+mod replay_miss;
 pub mod resilience;
 mod response_headers;
-pub mod sign;
+mod resume_state;
+mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod telemetry;
@@ -60,10 +65,14 @@ mod xml;
 pub use client_builder::{BuildClient, ClientBuilder, ClientSettings, DEFAULT_POOL_SIZE};
 pub use client_core::{ClientCore, Now, RequestId, ResilienceConfig};
 pub use client_presign::Presign;
-pub use config::{Config, ConfigBuilder, Endpoint, Jurisdiction};
+pub use config::{
+    Config, ConfigBuilder, DEFAULT_CONCURRENCY, DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE,
+    DEFAULT_TIMEOUT, MAX_CONCURRENCY, MAX_SINGLE_UPLOAD, MIN_PART_SIZE,
+};
 pub use credentials::{Credentials, SecretString};
-pub use error::{ConfigError, R2Error, RequestError, SignError};
-pub use names::{BucketName, ObjectKey};
+pub use endpoint::{Endpoint, Jurisdiction, bucket_path, object_path};
+pub use names::{BucketName, MAX_KEY_LEN, ObjectKey};
 pub use sign::{
-    MAX_PRESIGN_EXPIRY, PayloadHash, PresignTarget, PresignedRequest, SignatureTrace, Signer,
+    MAX_PRESIGN_EXPIRY, PayloadHash, PresignTarget, PresignedRequest, REGION, SignatureTrace,
+    Signer, signed_host,
 };

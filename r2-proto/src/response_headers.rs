@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::dates::parse_http_date;
 use crate::error::{R2Error, ResponseError, ResponseProblem};
-use crate::ops::OperationName;
+use crate::operation_name::OperationName;
 
 /// A response's headers, for one operation (named in errors).
 #[derive(Clone, Copy)]

@@ -13,12 +13,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode};
+use r2_proto::error::R2Error;
 use r2_proto::error::{ObjectError, TransferError};
 use r2_proto::model::ETag;
 use r2_proto::resilience::{Note, RetryClass};
 use r2_proto::sim::{self, FakeS3, Fault, Faults, RequestKind, Sim, SimError, Target};
 use r2_proto::transfer::{BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions};
-use r2_proto::{BucketName, ClientCore, ObjectKey, R2Error, ResilienceConfig};
+use r2_proto::{BucketName, ClientCore, ObjectKey, ResilienceConfig};
 
 const MIB: usize = 1024 * 1024;
 

@@ -10,13 +10,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use r2_proto::error::R2Error;
 use r2_proto::error::{AuthError, ObjectError, ServerError};
 use r2_proto::ops::{GetObject, PutObject};
 use r2_proto::resilience::{
     BreakerConfig, BreakerEvent, BudgetConfig, Note, RateLimitConfig, RetryClass, RetryPolicy,
 };
 use r2_proto::sim::{self, FakeS3, Fault, Faults, RequestKind, Sim, SimError, Target, TraceStep};
-use r2_proto::{BucketName, ClientCore, ObjectKey, R2Error, ResilienceConfig};
+use r2_proto::{BucketName, ClientCore, ObjectKey, ResilienceConfig};
 
 fn core_with(resilience: ResilienceConfig) -> Arc<ClientCore> {
     sim::client(resilience).unwrap()

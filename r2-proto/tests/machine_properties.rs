@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
+use r2_proto::error::R2Error;
 use r2_proto::ops::PutObject;
 use r2_proto::resilience::{
     BreakerConfig, BreakerEvent, BreakerState, CircuitBreaker, Jitter, Note, RetryClass,
@@ -29,7 +30,7 @@ use r2_proto::sim::{
     self, FakeS3, Fault, Faults, RequestKind, Sim, SimError, SourceMode, TraceStep,
 };
 use r2_proto::transfer::{DownloadOptions, UploadOptions};
-use r2_proto::{BucketName, ClientCore, Config, ObjectKey, R2Error, ResilienceConfig};
+use r2_proto::{BucketName, ClientCore, Config, ObjectKey, ResilienceConfig};
 
 const MIB: usize = 1024 * 1024;
 

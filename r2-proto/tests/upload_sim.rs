@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use r2_proto::error::{AuthError, TransferError};
+use r2_proto::error::{R2Error, RequestError, UploadFailure};
 use r2_proto::model::ChecksumAlgorithm;
 use r2_proto::ops::{ListParts, PartSummary};
 use r2_proto::resilience::{BreakerConfig, RetryPolicy};
@@ -20,11 +21,9 @@ use r2_proto::sim::{
     self, FakeS3, Fault, Faults, RequestKind, Sim, SimError, SourceMode, Target, TraceStep,
 };
 use r2_proto::transfer::{
-    PartIntegrity, ResumeState, Upload, UploadFailure, UploadOptions, UploadOutput, UploadSource,
+    PartIntegrity, ResumeState, Upload, UploadOptions, UploadOutput, UploadSource,
 };
-use r2_proto::{
-    BucketName, ClientCore, Config, ObjectKey, R2Error, RequestError, ResilienceConfig,
-};
+use r2_proto::{BucketName, ClientCore, Config, ObjectKey, ResilienceConfig};
 
 const MIB: usize = 1024 * 1024;
 

@@ -73,7 +73,7 @@ pub(crate) async fn round_trip(
     *head.method_mut() = request.method().clone();
     *head.uri_mut() = request.uri().clone();
     *head.headers_mut() = request.headers().clone();
-    let host = r2_proto::sign::signed_host(request.uri()).map_err(Failure::early)?;
+    let host = r2_proto::signed_host(request.uri()).map_err(Failure::early)?;
     let host = http::HeaderValue::from_str(&host).map_err(Failure::early)?;
     head.headers_mut().insert(http::header::HOST, host);
     let call = Call::new(head).map_err(Failure::early)?;

@@ -149,7 +149,7 @@ impl r2_async::Transport for Transport {
 /// and the `Host` the core signed: the authority without a default port.
 fn origin_form(uri: &http::Uri) -> Result<(http::Uri, http::HeaderValue), NetworkError> {
     let bad = |what: &str| NetworkError::ConnectionFailed(format!("{what} in {uri}"));
-    let host = r2_proto::sign::signed_host(uri).map_err(|_| bad("no host"))?;
+    let host = r2_proto::signed_host(uri).map_err(|_| bad("no host"))?;
     let host = http::HeaderValue::from_str(&host).map_err(|_| bad("an unusable host"))?;
     let mut parts = http::uri::Parts::default();
     parts.path_and_query = Some(

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::StreamExt;
+use r2_proto::error::R2Error;
 use r2_proto::ops::{GetObject, ObjectAttributes, PutObject};
-use r2_proto::{BucketName, Config, ObjectKey, R2Error};
+use r2_proto::{BucketName, Config, ObjectKey};
 
 use super::sink::fill_pattern;
 

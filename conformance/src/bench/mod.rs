@@ -8,9 +8,10 @@ pub mod sink;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use r2_proto::error::R2Error;
 use r2_proto::model::{Checksum, Integrity};
 use r2_proto::ops::PutObject;
-use r2_proto::{BucketName, Config, Credentials, ObjectKey, PayloadHash, R2Error};
+use r2_proto::{BucketName, Config, Credentials, ObjectKey, PayloadHash};
 
 pub use clients::{BenchClient, BlockingBench, SmolBench, TokioBench};
 

@@ -108,7 +108,7 @@ fn in_this_process<'a>(
     }
     let endpoint = format!("http://{}", address.trim());
     let mut rows: Vec<Row> = Vec::new();
-    let result = (|| -> Result<(), r2_proto::R2Error> {
+    let result = (|| -> Result<(), r2_proto::error::R2Error> {
         for adapter in adapters {
             rows.extend(match adapter {
                 "r2-tokio" => run_adapter::<TokioBench>(&endpoint, sizes, true)?,

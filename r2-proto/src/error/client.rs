@@ -139,8 +139,8 @@ pub enum RequestError {
     #[error("{0} cannot be presigned: R2 presigns GET, HEAD, PUT and DELETE requests only")]
     NotPresignable(&'static str),
     /// A resume state that cannot be read.
-    #[error("invalid resume state: {0}")]
-    InvalidResumeState(String),
+    #[error(transparent)]
+    InvalidResumeState(#[from] crate::resume_state::InvalidResumeState),
     /// An empty multipart upload id.
     #[error("the upload id is empty")]
     EmptyUploadId,

@@ -7,7 +7,7 @@ use http::{HeaderMap, StatusCode};
 
 use super::{ErrorDetails, R2Error};
 use crate::dates::{parse_http_date, parse_iso8601};
-use crate::ops::OperationName;
+use crate::operation_name::OperationName;
 use crate::xml::XmlReader;
 
 /// What the client knows about the request a response answers.

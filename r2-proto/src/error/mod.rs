@@ -30,6 +30,7 @@ mod from_response;
 mod network;
 mod response;
 mod service;
+mod upload;
 
 use std::time::Duration;
 
@@ -44,6 +45,7 @@ pub use service::{
     AuthError, BucketError, InvalidRequestError, MultipartError, ObjectError, ServerError,
     TransferError,
 };
+pub use upload::UploadFailure;
 
 /// Any error an r2 operation can return.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,7 +101,13 @@ pub enum R2Error {
     },
     /// A multipart upload failed; says which part and whether it can resume.
     #[error(transparent)]
-    Upload(Box<crate::transfer::UploadFailure>),
+    Upload(Box<UploadFailure>),
+}
+
+impl From<crate::resume_state::InvalidResumeState> for R2Error {
+    fn from(error: crate::resume_state::InvalidResumeState) -> Self {
+        Self::Request(error.into())
+    }
 }
 
 impl R2Error {
@@ -191,18 +199,6 @@ impl R2Error {
             Self::CircuitOpen { .. } => "circuit_open",
             Self::Upload(_) => "upload",
         }
-    }
-
-    /// True when trying again may succeed: throttling (`SlowDown`, 429),
-    /// server failures (500, 503, and unknown 5xx codes), request timeouts,
-    /// transport failures and truncated downloads. `RequestTimeTooSkewed` is
-    /// not here: it is retried once after correcting the clock (see
-    /// [`server_time`](Self::server_time)).
-    pub fn is_retryable(&self) -> bool {
-        !matches!(
-            crate::resilience::RetryClass::of(self),
-            crate::resilience::RetryClass::Permanent | crate::resilience::RetryClass::ClockSkew
-        )
     }
 
     /// The wait the server asked for (`Retry-After`), when it did.

@@ -21,7 +21,7 @@ pub enum NetworkError {
     /// A replayed client met a request its cassette does not hold (see
     /// [`crate::replay`]). Not retried.
     #[error("{0}")]
-    NotRecorded(Box<crate::replay::ReplayMiss>),
+    NotRecorded(Box<crate::replay_miss::ReplayMiss>),
 }
 
 impl NetworkError {

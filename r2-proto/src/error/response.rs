@@ -1,6 +1,6 @@
 //! Responses the client could not understand.
 
-use crate::ops::OperationName;
+use crate::operation_name::OperationName;
 
 /// A response did not have the shape its operation promises.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

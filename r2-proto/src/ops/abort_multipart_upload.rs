@@ -5,9 +5,9 @@ use http::{Method, Response};
 
 use super::builder::RequestBuilder;
 use super::document::check_status;
-use super::upload_part::check_upload_id;
+use super::multipart_ids::check_upload_id;
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error};
 use crate::names::{BucketName, ObjectKey};
 

@@ -7,10 +7,11 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
 use time::OffsetDateTime;
 
 use super::header_names::{CONTENT_MD5, checksum_header};
-use super::upload_part::check_part_number;
+use super::multipart_ids::check_part_number;
 use super::{OperationName, PreparedRequest, RequestBody};
-use crate::config::{Endpoint, MAX_SINGLE_UPLOAD, bucket_path, object_path};
+use crate::config::MAX_SINGLE_UPLOAD;
 use crate::dates::format_http_date;
+use crate::endpoint::{Endpoint, bucket_path, object_path};
 use crate::error::{R2Error, RequestError};
 use crate::model::{ETag, Integrity};
 use crate::names::{BucketName, ObjectKey};

@@ -5,9 +5,9 @@ use http::{Method, Response};
 
 use super::builder::RequestBuilder;
 use super::document::Document;
-use super::upload_part::{MAX_PART_NUMBER, check_part_number, check_upload_id};
+use super::multipart_ids::{MAX_PART_NUMBER, check_part_number, check_upload_id};
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error, RequestError};
 use crate::model::{Checksum, ChecksumAlgorithm, Checksums, ETag};
 use crate::names::{BucketName, ObjectKey};

@@ -14,7 +14,7 @@ use super::header_names::{
     X_AMZ_METADATA_DIRECTIVE,
 };
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error, RequestError};
 use crate::model::{ETag, MetadataDirective};
 use crate::names::{BucketName, ObjectKey};

@@ -8,7 +8,7 @@ use super::builder::RequestBuilder;
 use super::document::Document;
 use super::header_names::{X_AMZ_CHECKSUM_ALGORITHM, X_AMZ_CHECKSUM_TYPE};
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error};
 use crate::model::{ChecksumAlgorithm, ChecksumType};
 use crate::names::{BucketName, ObjectKey};

@@ -6,7 +6,7 @@ use http::{Method, Response};
 use super::builder::RequestBuilder;
 use super::document::check_status;
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error};
 use crate::names::{BucketName, ObjectKey};
 

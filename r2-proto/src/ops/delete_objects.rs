@@ -6,7 +6,7 @@ use http::{Method, Response};
 use super::builder::RequestBuilder;
 use super::document::Document;
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error, RequestError};
 use crate::names::{BucketName, ObjectKey};
 use crate::xml::writer::{S3_NAMESPACE, element};

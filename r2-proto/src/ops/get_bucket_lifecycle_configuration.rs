@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::builder::RequestBuilder;
 use super::document::Document;
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{BucketError, ErrorContext, R2Error};
 use crate::model::StorageClass;
 use crate::names::BucketName;

@@ -9,7 +9,7 @@ use super::document::check_status;
 use super::header_names::X_AMZ_CHECKSUM_MODE;
 use super::preconditions::{Preconditions, precondition_setters};
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error, error_from_response};
 use crate::model::{BodyCheck, ByteRange, ObjectMetadata};
 use crate::names::{BucketName, ObjectKey};

@@ -7,7 +7,7 @@ use super::builder::RequestBuilder;
 use super::document::check_status;
 use super::preconditions::{Preconditions, precondition_setters};
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error};
 use crate::model::ObjectMetadata;
 use crate::names::{BucketName, ObjectKey};

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::builder::RequestBuilder;
 use super::document::Document;
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error};
 use crate::response_headers::ResponseHeaders;
 

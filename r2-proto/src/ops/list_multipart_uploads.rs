@@ -9,7 +9,7 @@ use super::builder::RequestBuilder;
 use super::document::Document;
 use super::list_objects_v2::{read_common_prefix, url_decode};
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error, ResponseError, ResponseProblem};
 use crate::model::StorageClass;
 use crate::names::BucketName;

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::builder::RequestBuilder;
 use super::document::Document;
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error, ResponseError, ResponseProblem};
 use crate::model::{ETag, StorageClass};
 use crate::names::BucketName;

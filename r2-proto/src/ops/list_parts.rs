@@ -6,9 +6,9 @@ use time::OffsetDateTime;
 
 use super::builder::RequestBuilder;
 use super::document::Document;
-use super::upload_part::check_upload_id;
+use super::multipart_ids::check_upload_id;
 use super::{Operation, OperationName, PreparedRequest};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error, ResponseError, ResponseProblem};
 use crate::model::{ChecksumAlgorithm, Checksums, ETag};
 use crate::names::{BucketName, ObjectKey};

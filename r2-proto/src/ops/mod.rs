@@ -33,29 +33,30 @@ mod attributes;
 mod builder;
 mod document;
 mod header_names;
-mod name;
+mod multipart_ids;
 mod preconditions;
 mod prepared;
 
-pub mod abort_multipart_upload;
-pub mod complete_multipart_upload;
-pub mod copy_object;
-pub mod create_multipart_upload;
-pub mod delete_object;
-pub mod delete_objects;
-pub mod get_bucket_lifecycle_configuration;
-pub mod get_object;
-pub mod head_object;
-pub mod list_buckets;
-pub mod list_multipart_uploads;
-pub mod list_objects_v2;
-pub mod list_parts;
-pub mod put_object;
-pub mod upload_part;
-pub mod upload_part_copy;
+mod abort_multipart_upload;
+mod complete_multipart_upload;
+mod copy_object;
+mod create_multipart_upload;
+mod delete_object;
+mod delete_objects;
+mod get_bucket_lifecycle_configuration;
+mod get_object;
+mod head_object;
+mod list_buckets;
+mod list_multipart_uploads;
+mod list_objects_v2;
+mod list_parts;
+mod put_object;
+mod upload_part;
+mod upload_part_copy;
 
 use bytes::Bytes;
 
+pub use crate::operation_name::OperationName;
 pub use abort_multipart_upload::AbortMultipartUpload;
 pub use attributes::ObjectAttributes;
 pub use complete_multipart_upload::{
@@ -78,7 +79,7 @@ pub use list_objects_v2::{
     ListKeys, ListObjectsV2, ListObjectsV2Output, ListPages, NextKey, ObjectSummary, Owner,
 };
 pub use list_parts::{ListParts, ListPartsOutput, PartPages, PartSummary};
-pub use name::OperationName;
+pub use multipart_ids::MAX_PART_NUMBER;
 pub use preconditions::{IfNoneMatch, Preconditions};
 pub use prepared::{PreparedRequest, RequestBody, RequestInfo};
 pub use put_object::{PutObject, PutObjectOutput};
@@ -90,7 +91,7 @@ use std::time::Duration;
 use http::Method;
 use time::OffsetDateTime;
 
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{R2Error, RequestError};
 use crate::sign::{PresignedRequest, Signer};
 

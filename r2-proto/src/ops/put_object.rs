@@ -8,7 +8,7 @@ use super::builder::RequestBuilder;
 use super::document::check_status;
 use super::preconditions::{Preconditions, precondition_setters};
 use super::{Operation, OperationName, PreparedRequest, RequestBody};
-use crate::config::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorContext, R2Error, RequestError};
 use crate::model::{Checksum, ChecksumAlgorithm, Checksums, ETag, Integrity};
 use crate::names::{BucketName, ObjectKey};

@@ -5,38 +5,14 @@ use http::{Method, Response};
 
 use super::builder::RequestBuilder;
 use super::document::check_status;
+use super::multipart_ids::check_upload_id;
 use super::{Operation, OperationName, PreparedRequest, RequestBody};
-use crate::config::Endpoint;
-use crate::error::{ErrorContext, R2Error, RequestError};
+use crate::endpoint::Endpoint;
+use crate::error::{ErrorContext, R2Error};
 use crate::model::{Checksums, ETag, Integrity};
 use crate::names::{BucketName, ObjectKey};
 use crate::response_headers::ResponseHeaders;
 use crate::sign::PayloadHash;
-
-/// The highest part number S3 and R2 accept.
-pub const MAX_PART_NUMBER: u32 = 10_000;
-
-/// Checks a part number (1..=10000).
-pub(crate) fn check_part_number(number: u32) -> Result<(), RequestError> {
-    if (1..=MAX_PART_NUMBER).contains(&number) {
-        Ok(())
-    } else {
-        Err(RequestError::OutOfRange {
-            parameter: "partNumber",
-            expected: "1 ..= 10000",
-            got: number.to_string(),
-        })
-    }
-}
-
-/// Checks an upload id (not empty).
-pub(crate) fn check_upload_id(upload_id: &str) -> Result<(), RequestError> {
-    if upload_id.is_empty() {
-        Err(RequestError::EmptyUploadId)
-    } else {
-        Ok(())
-    }
-}
 
 /// Uploads part `part_number` of an upload. On R2 every part but the last
 /// must have the same size (checked at CompleteMultipartUpload), and

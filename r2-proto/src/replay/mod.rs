@@ -52,6 +52,7 @@ mod replayer;
 
 use std::sync::Arc;
 
+pub use crate::replay_miss::{NearestExchange, ReplayMiss};
 pub use cassette::{CASSETTE_FORMAT, Cassette, CassetteError};
 pub use interaction::{
     HeaderValues, Interaction, RecordedBody, RecordedError, RecordedOutcome, RecordedRequest,
@@ -59,7 +60,7 @@ pub use interaction::{
 };
 pub use matching::MatchOn;
 pub use recorder::{PendingExchange, Recorder};
-pub use replayer::{NearestExchange, ReplayMiss, Replayed, Replayer};
+pub use replayer::{Replayed, Replayer};
 
 /// Where an adapter's requests go.
 #[derive(Debug, Clone, Default)]

@@ -164,7 +164,7 @@ fn a_miss_names_the_nearest_exchange_and_how_it_differs() {
             .ends_with("matches but was already replayed"),
         "{again}"
     );
-    let error = crate::R2Error::from(NetworkError::NotRecorded(again));
+    let error = crate::error::R2Error::from(NetworkError::NotRecorded(again));
     assert!(!error.is_retryable());
 
     let empty = Replayer::new(Cassette::default()).unwrap();

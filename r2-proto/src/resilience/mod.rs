@@ -4,16 +4,15 @@
 //! Nothing here reads a clock or draws randomness of its own: instants come
 //! in as arguments and jitter comes from a seeded [`Jitter`].
 
-mod attempt;
-pub mod breaker;
-pub mod rate;
-pub mod retry;
-pub mod rng;
-pub mod skew;
+mod breaker;
+mod note;
+mod rate;
+mod retry;
+mod rng;
+mod skew;
 
-pub use attempt::Note;
-pub(crate) use attempt::{Attempts, Gate, Verdict};
-pub use breaker::{BreakerConfig, BreakerEvent, BreakerState, Breakers, CircuitBreaker};
+pub use breaker::{BreakerConfig, BreakerEvent, BreakerState, Breakers, CircuitBreaker, Refusal};
+pub use note::Note;
 pub use rate::{Limiters, RateLimitConfig, RateLimiter};
 pub use retry::{Backoff, BudgetConfig, RetryBudget, RetryClass, RetryPolicy, RetryRule};
 pub use rng::Jitter;

@@ -290,6 +290,20 @@ impl RetryBudget {
     }
 }
 
+impl R2Error {
+    /// True when trying again may succeed: throttling (`SlowDown`, 429),
+    /// server failures (500, 503, and unknown 5xx codes), request timeouts,
+    /// transport failures and truncated downloads. `RequestTimeTooSkewed` is
+    /// not here: it is retried once after correcting the clock (see
+    /// [`server_time`](Self::server_time)).
+    pub fn is_retryable(&self) -> bool {
+        !matches!(
+            RetryClass::of(self),
+            RetryClass::Permanent | RetryClass::ClockSkew
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

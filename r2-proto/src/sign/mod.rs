@@ -38,11 +38,13 @@ use sha2::{Digest, Sha256};
 pub use canonical::signed_host;
 pub use presign::{MAX_PRESIGN_EXPIRY, PresignTarget, PresignedRequest};
 
-use crate::config::REGION;
 use crate::credentials::Credentials;
 use crate::error::SignError;
 use crate::percent::is_unreserved;
 use key_cache::SigningKeyCache;
+
+/// The region R2 signs with, for every bucket and jurisdiction.
+pub const REGION: &str = "auto";
 
 /// The payload line of a SigV4 canonical request, also sent as
 /// `x-amz-content-sha256`.

@@ -19,7 +19,7 @@ use super::canonical::{ALGORITHM, CanonicalHeaders, CanonicalQuery, CanonicalReq
 use super::hex::{self, ascii};
 use super::timestamp::AmzDate;
 use super::{SignatureTrace, Signer};
-use crate::config::{Endpoint, bucket_path, object_path};
+use crate::endpoint::{Endpoint, bucket_path, object_path};
 use crate::error::{RequestError, SignError};
 use crate::names::{BucketName, ObjectKey};
 use crate::percent;

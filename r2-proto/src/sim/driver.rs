@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::NetworkError;
+use crate::error::R2Error;
 use crate::exchange::{Action, Event, Exchange};
 use crate::ops::{Operation, RequestBody};
 use crate::resilience::{Jitter, Note};
@@ -23,7 +24,7 @@ use crate::transfer::{
     BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput, RangeBody,
     Upload, UploadAction, UploadEvent, UploadOptions, UploadOutput, UploadSource, part_of,
 };
-use crate::{BucketName, ClientCore, Now, ObjectKey, R2Error, RequestId};
+use crate::{BucketName, ClientCore, Now, ObjectKey, RequestId};
 use bytes::Bytes;
 use http::{Request, Response};
 use time::OffsetDateTime;

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::error::ConfigError;
 use crate::resilience::Jitter;
-use crate::{ClientCore, Config, ConfigError, Credentials, ResilienceConfig};
+use crate::{ClientCore, Config, Credentials, ResilienceConfig};
 use bytes::Bytes;
 
 /// A configuration for a made-up account, with the AWS documentation's example keys.

@@ -22,13 +22,14 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::{HeaderMap, Request, StatusCode};
 
+use crate::attempts::{Attempts, Gate, Verdict};
 use crate::client_core::{ClientCore, Now, RequestId};
 use crate::config::{Config, MAX_CONCURRENCY};
 use crate::error::{NetworkError, R2Error, ResponseError, ResponseProblem, TransferError};
 use crate::model::{ByteRange, ETag, ObjectMetadata};
 use crate::names::{BucketName, ObjectKey};
 use crate::ops::{GetObject, Operation, OperationName, RequestBody};
-use crate::resilience::{Attempts, Gate, Note, Verdict};
+use crate::resilience::Note;
 
 /// Settings of one download.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -436,6 +437,7 @@ impl Download {
     /// done lists in step.
     fn set_state(&mut self, index: usize, state: RangeState) {
         let Some(range) = self.ranges.get_mut(index) else {
+            debug_assert!(false, "range {index} is not in the plan");
             return;
         };
         let id = match state {
@@ -541,6 +543,7 @@ impl Download {
     fn start(&mut self, now: Now, index: usize) {
         let part_size = self.options.part_size;
         let Some(range) = self.ranges.get_mut(index) else {
+            debug_assert!(false, "range {index} is not in the plan");
             return;
         };
         match range.attempts.gate(&self.core, now, &mut self.notes) {

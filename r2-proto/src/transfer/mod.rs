@@ -20,7 +20,7 @@
 //! # use r2_proto::exchange::Event;
 //! # use r2_proto::transfer::{Upload, UploadAction, UploadEvent, UploadOptions, UploadSource, part_of};
 //! # use r2_proto::{BucketName, ClientCore, Config, Credentials, Now, ObjectKey};
-//! # fn main() -> Result<(), r2_proto::R2Error> {
+//! # fn main() -> Result<(), r2_proto::error::R2Error> {
 //! # let config = Config::for_account("0123456789abcdef0123456789abcdef",
 //! #     Credentials::new("AKIDEXAMPLE", "secret")?).build()?;
 //! # let core = Arc::new(ClientCore::new(config.clone()));
@@ -65,67 +65,16 @@
 mod download;
 mod plan;
 mod request;
-mod resume;
 mod upload;
 
+pub use crate::resume_state::{InvalidResumeState, ResumeState};
 pub use download::{
     BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput, Fetch,
     RangeBody,
 };
 pub use plan::{MAX_OBJECT_SIZE, MAX_PARTS, PartPlan};
 pub use request::{DownloadSpec, UploadSpec};
-pub use resume::ResumeState;
 pub use upload::{
     PartIntegrity, Upload, UploadAction, UploadEvent, UploadOptions, UploadOutput, UploadProgress,
     UploadSource, part_of,
 };
-
-use std::fmt;
-
-use crate::error::R2Error;
-
-/// How an upload failed: the part, the upload, whether it was aborted, and
-/// how to resume it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadFailure {
-    /// The part that failed for good, if one did.
-    pub part: Option<u32>,
-    /// The multipart upload id, once created.
-    pub upload_id: Option<String>,
-    /// True if the upload was aborted (its parts deleted).
-    pub aborted: bool,
-    /// How to resume, when the upload was kept.
-    pub resume: Option<ResumeState>,
-    /// The error that ended it.
-    pub cause: R2Error,
-}
-
-impl fmt::Display for UploadFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("upload failed")?;
-        if let Some(part) = self.part {
-            write!(f, " at part {part}")?;
-        }
-        if let Some(id) = &self.upload_id {
-            write!(f, " (upload id {id})")?;
-        }
-        write!(f, ": {}", self.cause)?;
-        if self.aborted {
-            f.write_str("; the upload was aborted")
-        } else if self.resume.is_some() {
-            f.write_str("; the upload was kept and can be resumed")
-        } else if self.upload_id.is_some() {
-            f.write_str(
-                "; the upload could not be aborted: abort it by its id, or let a lifecycle rule expire it",
-            )
-        } else {
-            Ok(())
-        }
-    }
-}
-
-impl std::error::Error for UploadFailure {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.cause)
-    }
-}

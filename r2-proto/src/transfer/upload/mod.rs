@@ -33,11 +33,10 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::Request;
 
-use super::UploadFailure;
 use super::plan::{MAX_PARTS, PartPlan};
-use super::resume::ResumeState;
 use crate::client_core::{ClientCore, Now, RequestId};
 use crate::config::{Config, MAX_CONCURRENCY, MAX_SINGLE_UPLOAD, MIN_PART_SIZE};
+use crate::error::UploadFailure;
 use crate::error::{MultipartError, R2Error, RequestError, TransferError};
 use crate::exchange::{Action, Event, Exchange};
 use crate::model::{Checksum, ChecksumAlgorithm, ChecksumType, ETag, Integrity, md5_hex};
@@ -48,6 +47,7 @@ use crate::ops::{
     PutObject, RequestBody, UploadPart,
 };
 use crate::resilience::{Note, RetryClass};
+use crate::resume_state::ResumeState;
 
 mod complete;
 mod listing;

@@ -5,7 +5,6 @@
 
 use std::fmt;
 
-use crate::error::RequestError;
 use crate::percent;
 
 /// The state needed to resume an upload.
@@ -40,8 +39,8 @@ impl ResumeState {
     }
 
     /// Reads the text form back.
-    pub fn decode(text: &str) -> Result<Self, RequestError> {
-        let invalid = |why: &str| RequestError::InvalidResumeState(why.to_owned());
+    pub fn decode(text: &str) -> Result<Self, InvalidResumeState> {
+        let invalid = InvalidResumeState;
         let mut lines = text.lines();
         if lines.next() != Some(HEADER) {
             return Err(invalid("it does not start with r2-resume/1"));
@@ -79,6 +78,11 @@ impl ResumeState {
         })
     }
 }
+
+/// A resume state's text that cannot be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid resume state: {0}")]
+pub struct InvalidResumeState(pub &'static str);
 
 impl fmt::Display for ResumeState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
