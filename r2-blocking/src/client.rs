@@ -21,7 +21,7 @@ use crate::transport::Transport;
 /// limits, and may be used from many threads.
 ///
 /// ```no_run
-/// # fn run() -> Result<(), r2_blocking::proto::R2Error> {
+/// # fn run() -> Result<(), r2_blocking::proto::error::R2Error> {
 /// use r2_blocking::R2Client;
 /// use r2_blocking::proto::ops::GetObject;
 /// use r2_blocking::proto::{BucketName, ObjectKey};

@@ -7,7 +7,7 @@
 //! runs a transfer's parts on a few worker threads. No async runtime.
 //!
 //! ```no_run
-//! # fn run() -> Result<(), r2_blocking::proto::R2Error> {
+//! # fn run() -> Result<(), r2_blocking::proto::error::R2Error> {
 //! use r2_blocking::{DownloadSink, R2Client, UploadBody};
 //! use r2_blocking::proto::ops::{ListObjectsV2, PutObject};
 //! use r2_blocking::proto::{BucketName, ObjectKey};

@@ -2,14 +2,12 @@
 //! reactor (async-io), so it runs under any executor.
 
 use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_lite::{AsyncRead, AsyncWrite};
 use futures_rustls::TlsConnector;
 use futures_rustls::client::TlsStream;
+use futures_util::future::Either;
 use http::Uri;
 use r2_proto::error::NetworkError;
 use rustls::pki_types::ServerName;
@@ -57,42 +55,29 @@ impl Origin {
 /// An open connection, with the read buffer it keeps between requests
 /// (so that a reused connection needs no new, zeroed buffer).
 pub(crate) struct Connection {
-    stream: Stream,
+    /// Plain TCP (loopback test servers only), or TLS over TCP.
+    pub(crate) stream: Either<TcpStream, Box<TlsStream<TcpStream>>>,
     /// Bytes read off the socket; lent to one exchange at a time.
     pub(crate) buffer: Vec<u8>,
 }
 
-/// The byte stream under a connection.
-enum Stream {
-    /// Plain TCP (loopback test servers only).
-    Plain(TcpStream),
-    /// TLS over TCP.
-    Tls(Box<TlsStream<TcpStream>>),
+impl std::fmt::Debug for Connection {
+    /// Plain or TLS, nothing of the session.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.stream {
+            Either::Left(_) => "Connection::Plain",
+            Either::Right(_) => "Connection::Tls",
+        })
+    }
 }
 
 impl Connection {
-    /// A plain TCP connection.
-    pub(crate) fn plain(tcp: TcpStream) -> Self {
+    /// A connection over `stream`, with no buffer yet.
+    pub(crate) fn over(stream: Either<TcpStream, Box<TlsStream<TcpStream>>>) -> Self {
         Self {
-            stream: Stream::Plain(tcp),
+            stream,
             buffer: Vec::new(),
         }
-    }
-
-    fn tls(stream: TlsStream<TcpStream>) -> Self {
-        Self {
-            stream: Stream::Tls(Box::new(stream)),
-            buffer: Vec::new(),
-        }
-    }
-}
-
-impl std::fmt::Debug for Connection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self.stream {
-            Stream::Plain(_) => "Connection::Plain",
-            Stream::Tls(_) => "Connection::Tls",
-        })
     }
 }
 
@@ -111,7 +96,7 @@ pub(crate) async fn connect(
         tcp.set_nodelay(true)
             .map_err(|e| NetworkError::ConnectionFailed(e.to_string()))?;
         if !origin.https {
-            return Ok(Connection::plain(tcp));
+            return Ok(Connection::over(Either::Left(tcp)));
         }
         let name = ServerName::try_from(origin.host.clone())
             .map_err(|e| NetworkError::Tls(format!("{}: {e}", origin.host)))?;
@@ -119,7 +104,7 @@ pub(crate) async fn connect(
             .connect(name, tcp)
             .await
             .map_err(|e| handshake_error(&e))?;
-        Ok(Connection::tls(stream))
+        Ok(Connection::over(Either::Right(Box::new(stream))))
     })
     .await
 }
@@ -128,44 +113,4 @@ pub(crate) async fn connect(
 /// connection broke.
 fn handshake_error(error: &io::Error) -> NetworkError {
     NetworkError::connecting::<rustls::Error>(error)
-}
-
-impl AsyncRead for Connection {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        match &mut self.get_mut().stream {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Connection {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match &mut self.get_mut().stream {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().stream {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().stream {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_close(cx),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_close(cx),
-        }
-    }
 }

@@ -115,7 +115,7 @@ pub(crate) async fn round_trip(
             ));
         }
     };
-    connection.flush().await.map_err(Failure::early)?;
+    connection.stream.flush().await.map_err(Failure::early)?;
 
     let mut end = 0;
     let (used, head) = loop {
@@ -128,7 +128,7 @@ pub(crate) async fn round_trip(
             buffer.resize(buffer.len() * 2, 0);
         }
         let room = buffer.get_mut(end..).unwrap_or_default();
-        let n = connection.read(room).await.map_err(|e| Failure {
+        let n = connection.stream.read(room).await.map_err(|e| Failure {
             error: NetworkError::ConnectionFailed(e.to_string()),
             before_response: end == 0,
         })?;
@@ -231,7 +231,11 @@ fn pieces(body: &RequestBody) -> Vec<&[u8]> {
 }
 
 async fn write(connection: &mut Connection, bytes: &[u8]) -> Result<(), Failure> {
-    connection.write_all(bytes).await.map_err(Failure::early)
+    connection
+        .stream
+        .write_all(bytes)
+        .await
+        .map_err(Failure::early)
 }
 
 /// A response body being read off its connection.
@@ -330,7 +334,7 @@ impl WireBody {
                 return Poll::Ready(None);
             };
             let room = self.buffer.get_mut(self.end..).unwrap_or_default();
-            match Pin::new(connection).poll_read(cx, room) {
+            match Pin::new(&mut connection.stream).poll_read(cx, room) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(0)) => {
                     let closed_at_end = matches!(

@@ -9,7 +9,7 @@
 //! its timers are async-io's, its files smol's: no tokio anywhere.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), r2_smol::proto::R2Error> {
+//! # async fn run() -> Result<(), r2_smol::proto::error::R2Error> {
 //! use r2_smol::{DownloadSink, R2Client, UploadBody};
 //! use r2_smol::proto::ops::{ListObjectsV2, PutObject};
 //! use r2_smol::proto::{BucketName, ObjectKey};

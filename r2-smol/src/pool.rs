@@ -72,7 +72,9 @@ mod tests {
 
     async fn connection(listener: &TcpListener) -> Connection {
         let address = listener.local_addr().unwrap();
-        Connection::plain(TcpStream::connect(address).await.unwrap())
+        Connection::over(futures_util::future::Either::Left(
+            TcpStream::connect(address).await.unwrap(),
+        ))
     }
 
     #[test]

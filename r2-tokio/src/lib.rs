@@ -7,7 +7,7 @@
 //! explicit opt-in) and sleeps on tokio's timer.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), r2_tokio::proto::R2Error> {
+//! # async fn run() -> Result<(), r2_tokio::proto::error::R2Error> {
 //! use r2_tokio::{DownloadSink, R2Client, UploadBody};
 //! use r2_tokio::proto::ops::{ListObjectsV2, PutObject};
 //! use r2_tokio::proto::{BucketName, ObjectKey};
