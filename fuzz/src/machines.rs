@@ -616,19 +616,20 @@ pub fn download_machine(data: &[u8]) {
                 );
             }
             plan @ BodyPlan::Keep { .. } => {
-                let Some(mut range) = RangeBody::of(id, plan) else {
+                let limits = r2_proto::ReadLimits::new(Duration::from_secs(30));
+                let Some(mut range) = RangeBody::of(id, plan, &limits, now.instant) else {
                     panic!("a Keep plan with no range body");
                 };
                 let event = match u.int_in_range(0u8..=31).unwrap_or(0) {
-                    31 => {
-                        range.take(body.slice(..body.len() / 2));
-                        range.broke(NetworkError::StreamInterrupted("reset".into()))
-                    }
+                    31 => match range.take(body.slice(..body.len() / 2), now.instant) {
+                        Ok(_) => range.broke(NetworkError::StreamInterrupted("reset".into())),
+                        Err(event) => event,
+                    },
                     30 => range.broke(NetworkError::Timeout(Duration::from_secs(1))),
-                    _ => {
-                        let chunk = range.take(body);
-                        range.ended(vec![chunk])
-                    }
+                    _ => match range.take(body, now.instant) {
+                        Ok(chunk) => range.ended(vec![chunk]),
+                        Err(event) => event,
+                    },
                 };
                 download.handle(now, event);
             }

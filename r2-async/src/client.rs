@@ -56,11 +56,12 @@ impl<R: Runtime> BuildClient for R2Client<R> {
             allow_http: settings.config.allows_insecure_http(),
             tls: Arc::new(tls::client_config()?),
         })?;
+        let limits = *settings.config.read_limits();
         let core = ClientCore::with_resilience(settings.config, settings.resilience);
         Ok(R2Client {
             inner: Arc::new(Inner {
                 core: Arc::new(core),
-                wire: Wire::new(transport, timeout, settings.route),
+                wire: Wire::new(transport, limits, settings.route),
             }),
         })
     }

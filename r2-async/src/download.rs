@@ -12,7 +12,7 @@ use std::future::{Future, IntoFuture};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_util::stream::FuturesUnordered;
 use r2_proto::RequestId;
@@ -22,13 +22,13 @@ use r2_proto::telemetry;
 use r2_proto::transfer::{
     BodyPlan, DownloadAction, DownloadEvent, DownloadOutput, DownloadSpec, Fetch, RangeBody,
 };
-use r2_proto::{BucketName, ObjectKey};
+use r2_proto::{BucketName, ObjectKey, ReadLimits, WholeBody};
 
 use crate::client::{R2Client, now};
 use crate::driving::next_event;
 use crate::files::{self, RangeWriter};
 use crate::runtime::{Erased, Runtime, StreamWriter, Writes};
-use crate::wire::{Body, Opened, Wire, open, read_all};
+use crate::wire::{Body, Opened, Piece, Wire, open, read_all};
 
 /// Where a download's bytes go.
 pub enum DownloadSink<R: Runtime> {
@@ -166,7 +166,7 @@ async fn drive<R: Runtime>(
     spec: &DownloadSpec,
     mut sink: Sink<'_>,
 ) -> Result<DownloadOutput, R2Error> {
-    let (wire, timeout) = (&client.inner.wire, client.inner.wire.timeout());
+    let wire = &client.inner.wire;
     let file = sink.file();
     if let Some(path) = file {
         files::create::<R>(path)
@@ -190,7 +190,7 @@ async fn drive<R: Runtime>(
                 let (status, headers) = (opened.response.status(), opened.response.headers());
                 let plan = download.on_headers(now(), id, status, headers);
                 if plan != BodyPlan::Discard {
-                    tasks.push(Box::pin(read_body(id, plan, opened, file, timeout)));
+                    tasks.push(Box::pin(read_body(id, plan, opened, file, wire.limits())));
                 }
             }
             Some(Task::Headers(id, Err(error))) => {
@@ -251,24 +251,25 @@ async fn read_body<R: Runtime>(
     plan: BodyPlan,
     opened: Opened<R>,
     file: Option<&Path>,
-    timeout: Duration,
+    limits: &ReadLimits,
 ) -> Task<R> {
     let (parts, body) = opened.response.into_parts();
-    Task::Body(copy_range(id, plan, &parts.headers, body, file, timeout).await)
+    Task::Body(copy_range(id, plan, &parts.headers, body, file, limits).await)
 }
 
 /// Copies a range's body to its offset in the file or into memory for the
-/// machine; reads an error body whole.
+/// machine, within the range's deadlines; reads an error body whole.
 async fn copy_range<R: Runtime>(
     id: RequestId,
     plan: BodyPlan,
     headers: &http::HeaderMap,
     mut body: Body<R>,
     file: Option<&Path>,
-    timeout: Duration,
+    limits: &ReadLimits,
 ) -> DownloadEvent {
-    let Some(mut range) = RangeBody::of(id, plan) else {
-        return match read_all(&mut body, headers, timeout).await {
+    let Some(mut range) = RangeBody::of(id, plan, limits, Instant::now()) else {
+        let error_body = WholeBody::error(limits, headers, Instant::now());
+        return match read_all(&mut body, error_body).await {
             Ok(body) => DownloadEvent::ErrorBody { id, body },
             Err(error) => DownloadEvent::Failed { id, error },
         };
@@ -281,10 +282,18 @@ async fn copy_range<R: Runtime>(
         },
     };
     loop {
-        let chunk = match body.next_chunk(timeout).await {
-            Ok(Some(chunk)) => range.take(chunk),
-            Ok(None) => return target.finish::<R>(&range).await,
+        let arrived = match body.next_piece(range.deadline()).await {
+            Ok(Piece::Chunk(chunk)) => range.take(chunk, Instant::now()),
+            Ok(Piece::End) => return target.finish::<R>(&range).await,
+            Ok(Piece::Late) => match range.waited(Instant::now()) {
+                Ok(()) => continue,
+                Err(event) => return event,
+            },
             Err(error) => return range.broke(error),
+        };
+        let chunk = match arrived {
+            Ok(chunk) => chunk,
+            Err(event) => return event,
         };
         if let Err(error) = target.put::<R>(chunk).await {
             return range.write_failed(&error);

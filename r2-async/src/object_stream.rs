@@ -3,13 +3,14 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use futures_util::StreamExt;
-use r2_proto::error::{NetworkError, R2Error, TransferError};
-use r2_proto::model::{ObjectMetadata, StreamCheck};
+use r2_proto::error::{R2Error, TransferError};
+use r2_proto::model::ObjectMetadata;
+use r2_proto::{ReadLimits, StreamCheck};
 
 use crate::runtime::{Runtime, Writes};
 use crate::wire::{Body, Opened};
@@ -18,14 +19,15 @@ use crate::wire::{Body, Opened};
 /// stream ends with an error, never silently, if the body is shorter than
 /// `Content-Length` ([`TransferError::IncompleteBody`]) or, for a whole
 /// single-part object, if its MD5 or full-object checksum differs
-/// ([`TransferError::ChecksumMismatch`]). A body that stalls longer than
-/// the client's timeout ends with [`NetworkError::Timeout`].
+/// ([`TransferError::ChecksumMismatch`]). A body that stalls (nothing for
+/// the client's timeout, or slower than its low-speed limit, counting only
+/// the time the stream waits for the server) ends with
+/// [`NetworkError::Timeout`](r2_proto::error::NetworkError::Timeout).
 pub struct ObjectStream<R: Runtime> {
     metadata: ObjectMetadata,
     body: Body<R>,
     check: StreamCheck,
-    idle: Pin<Box<R::Timer>>,
-    timeout: Duration,
+    deadline: Pin<Box<R::Timer>>,
     span: tracing::Span,
 }
 
@@ -35,20 +37,19 @@ impl<R: Runtime> std::fmt::Debug for ObjectStream<R> {
             .field("metadata", &self.metadata)
             .field("body", &self.body)
             .field("check", &self.check)
-            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
 
 impl<R: Runtime> ObjectStream<R> {
-    pub(crate) fn new(metadata: ObjectMetadata, opened: Opened<R>, timeout: Duration) -> Self {
-        let check = StreamCheck::for_response(opened.response.status(), opened.response.headers());
+    pub(crate) fn new(metadata: ObjectMetadata, opened: Opened<R>, limits: &ReadLimits) -> Self {
+        let (status, headers) = (opened.response.status(), opened.response.headers());
+        let check = StreamCheck::for_response(limits, status, headers, Instant::now());
         Self {
             metadata,
+            deadline: Box::pin(R::timer(check.deadline())),
             body: opened.response.into_body(),
             check,
-            idle: Box::pin(R::timer(Instant::now() + timeout)),
-            timeout,
             span: opened.trace.span().clone(),
         }
     }
@@ -101,19 +102,29 @@ impl<R: Runtime> Stream for ObjectStream<R> {
         if this.check.is_over() {
             return Poll::Ready(None);
         }
-        match this.body.poll_chunk(cx) {
-            Poll::Ready(Some(Ok(data))) => {
-                this.check.passed(&data);
-                R::reset(this.idle.as_mut(), Instant::now() + this.timeout);
-                Poll::Ready(Some(Ok(data)))
+        this.check.resumed(Instant::now());
+        loop {
+            match this.body.poll_chunk(cx) {
+                Poll::Ready(Some(Ok(data))) => {
+                    if let Err(error) = this.check.passed(&data, Instant::now()) {
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                    R::reset(this.deadline.as_mut(), this.check.deadline());
+                    return Poll::Ready(Some(Ok(data)));
+                }
+                Poll::Ready(Some(Err(error))) => {
+                    return Poll::Ready(Some(Err(this.check.broke(error))));
+                }
+                Poll::Ready(None) => return Poll::Ready(this.end()),
+                Poll::Pending => {}
             }
-            Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(this.check.broke(error)))),
-            Poll::Ready(None) => Poll::Ready(this.end()),
-            Poll::Pending if this.idle.as_mut().poll(cx).is_ready() => {
-                let stalled = NetworkError::Timeout(this.timeout);
-                Poll::Ready(Some(Err(this.check.broke(stalled))))
+            R::reset(this.deadline.as_mut(), this.check.deadline());
+            if this.deadline.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
             }
-            Poll::Pending => Poll::Pending,
+            if let Err(error) = this.check.waited(Instant::now()) {
+                return Poll::Ready(Some(Err(error)));
+            }
         }
     }
 }

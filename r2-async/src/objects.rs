@@ -79,8 +79,8 @@ impl<'a, R: Runtime> Objects<'a, R> {
                 Next::Sleep(until) => sleep_until::<R>(Some(until)).await,
                 Next::Done(result) => {
                     let (metadata, opened) = (result?, streaming.take().ok_or_else(stalled)?);
-                    let timeout = inner.wire.timeout();
-                    return Ok(ObjectStream::new(metadata, opened, timeout));
+                    let limits = inner.wire.limits();
+                    return Ok(ObjectStream::new(metadata, opened, limits));
                 }
             }
         }

@@ -2,21 +2,19 @@
 //! once for every runtime), response bodies read with an idle timeout, and
 //! the round trip a machine takes as one event, logged and counted.
 
-use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_util::future::{Either, select};
-use http::{HeaderMap, Request, Response};
-use r2_proto::RequestId;
+use http::{Request, Response};
 use r2_proto::error::NetworkError;
 use r2_proto::exchange::Event;
-use r2_proto::model::broken_body;
 use r2_proto::ops::RequestBody;
 use r2_proto::replay::Route;
 use r2_proto::telemetry::RequestTrace;
+use r2_proto::{ReadLimits, RequestId, WholeBody};
 use tracing::Instrument;
 
 use crate::runtime::{ResponseBody, Runtime, Transport};
@@ -43,34 +41,34 @@ impl<R: Runtime> Body<R> {
         }
     }
 
-    /// The next piece of the body, waiting at most `timeout` for it.
-    pub(crate) async fn next_chunk(
-        &mut self,
-        timeout: Duration,
-    ) -> Result<Option<Bytes>, NetworkError> {
+    /// The next piece of the body, waiting for it until `deadline`.
+    pub(crate) async fn next_piece(&mut self, deadline: Instant) -> Result<Piece, NetworkError> {
         // A piece already in (or the end) needs no timer: most of a busy
         // body, and every empty one. A `Pending` here is polled again below.
         if let Poll::Ready(chunk) = self.poll_chunk(&mut Context::from_waker(Waker::noop())) {
-            return chunk.transpose();
+            return Piece::of(chunk);
         }
-        within::<R, _>(
-            timeout,
-            std::future::poll_fn(|cx| self.poll_chunk(cx).map(Option::transpose)),
-        )
-        .await
+        let chunk = pin!(std::future::poll_fn(|cx| self.poll_chunk(cx)));
+        match select(chunk, pin!(R::timer(deadline))).await {
+            Either::Left((chunk, _)) => Piece::of(chunk),
+            Either::Right(_) => Ok(Piece::Late),
+        }
     }
 }
 
-/// `future`, or a timeout once `timeout` has passed.
-pub(crate) async fn within<R: Runtime, T>(
-    timeout: Duration,
-    future: impl Future<Output = Result<T, NetworkError>>,
-) -> Result<T, NetworkError> {
-    let future = pin!(future);
-    let timer = pin!(R::timer(Instant::now() + timeout));
-    match select(future, timer).await {
-        Either::Left((result, _)) => result,
-        Either::Right((_, _)) => Err(NetworkError::Timeout(timeout)),
+/// What one wait on a body brought.
+pub(crate) enum Piece {
+    /// The next bytes.
+    Chunk(Bytes),
+    /// The end of the body.
+    End,
+    /// Nothing by the deadline.
+    Late,
+}
+
+impl Piece {
+    fn of(chunk: Option<Result<Bytes, NetworkError>>) -> Result<Self, NetworkError> {
+        chunk.map_or(Ok(Self::End), |chunk| chunk.map(Self::Chunk))
     }
 }
 
@@ -84,57 +82,64 @@ pub(crate) async fn sleep_until<R: Runtime>(deadline: Option<Instant>) {
     }
 }
 
-/// The whole body. A body that breaks off is handed over as far as it came
-/// or fails, as the core's [`broken_body`] decides.
+/// Reads a body whole, within the limits and deadlines the core's
+/// [`WholeBody`] keeps; a body that breaks off is handed over as far as it
+/// came or fails, as the core decides.
 pub(crate) async fn read_all<R: Runtime>(
     body: &mut Body<R>,
-    headers: &HeaderMap,
-    timeout: Duration,
+    mut whole: WholeBody,
 ) -> Result<Bytes, NetworkError> {
-    let mut first: Option<Bytes> = None;
-    let mut joined = BytesMut::new();
     loop {
-        let chunk = match body.next_chunk(timeout).await {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => break,
-            Err(error) => {
-                let received = first.as_ref().map_or(joined.len(), Bytes::len) as u64;
-                broken_body(headers, received, error)?;
-                break;
+        match body.next_piece(whole.deadline()).await {
+            Ok(Piece::Chunk(chunk)) => {
+                if !whole.take(chunk, Instant::now())? {
+                    return Ok(whole.ended());
+                }
             }
-        };
-        match first.take() {
-            None if joined.is_empty() => first = Some(chunk),
-            None => joined.extend_from_slice(&chunk),
-            Some(previous) => {
-                joined.extend_from_slice(&previous);
-                joined.extend_from_slice(&chunk);
-            }
+            Ok(Piece::End) => return Ok(whole.ended()),
+            Ok(Piece::Late) => whole.waited(Instant::now())?,
+            Err(error) => return whole.broke(error),
         }
     }
-    Ok(first.unwrap_or_else(|| joined.freeze()))
+}
+
+/// Reads the body of the answer to `request` whole (see [`read_all`]).
+pub(crate) async fn read_answer<R: Runtime>(
+    limits: &ReadLimits,
+    request: &Request<RequestBody>,
+    parts: &http::response::Parts,
+    body: &mut Body<R>,
+) -> Result<Bytes, NetworkError> {
+    let whole = WholeBody::answer(
+        limits,
+        request,
+        parts.status,
+        &parts.headers,
+        Instant::now(),
+    )?;
+    read_all(body, whole).await
 }
 
 /// The runtime's transport behind the client's route.
 #[derive(Debug)]
 pub(crate) struct Wire<R: Runtime> {
     transport: R::Transport,
-    timeout: Duration,
+    limits: ReadLimits,
     route: Route,
 }
 
 impl<R: Runtime> Wire<R> {
-    pub(crate) fn new(transport: R::Transport, timeout: Duration, route: Route) -> Self {
+    pub(crate) fn new(transport: R::Transport, limits: ReadLimits, route: Route) -> Self {
         Self {
             transport,
-            timeout,
+            limits,
             route,
         }
     }
 
-    /// The per-request timeout (to the response head, and between body chunks).
-    pub(crate) fn timeout(&self) -> Duration {
-        self.timeout
+    /// The limits on every answer's body.
+    pub(crate) fn limits(&self) -> &ReadLimits {
+        &self.limits
     }
 
     /// Sends a signed request; the answer's head is in, its body not yet
@@ -170,7 +175,8 @@ impl<R: Runtime> Wire<R> {
         request: &Request<RequestBody>,
     ) -> Result<Response<Bytes>, NetworkError> {
         let (parts, body) = self.transport.send(request).await?.into_parts();
-        let bytes = read_all(&mut Body::<R>::Wire(body), &parts.headers, self.timeout).await?;
+        let mut body = Body::<R>::Wire(body);
+        let bytes = read_answer(&self.limits, request, &parts, &mut body).await?;
         Ok(Response::from_parts(parts, bytes))
     }
 }
@@ -204,7 +210,7 @@ pub(crate) async fn read_whole<R: Runtime>(
 ) -> Event {
     let Opened { response, trace } = opened;
     let (parts, mut body) = response.into_parts();
-    let read = read_all(&mut body, &parts.headers, wire.timeout())
+    let read = read_answer(wire.limits(), request, &parts, &mut body)
         .instrument(trace.span().clone())
         .await;
     trace.body_read(request, &read);

@@ -53,7 +53,7 @@ impl BuildClient for R2Client {
     fn build_client(settings: ClientSettings) -> Self::Output {
         let transport = Transport::new(
             settings.pool_size,
-            settings.config.timeout(),
+            *settings.config.read_limits(),
             settings.config.allows_insecure_http(),
             settings.route,
         );

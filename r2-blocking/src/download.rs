@@ -21,7 +21,7 @@ use r2_proto::telemetry;
 use r2_proto::transfer::{
     BodyPlan, DownloadAction, DownloadEvent, DownloadOutput, DownloadSpec, Fetch, RangeBody,
 };
-use r2_proto::{BucketName, ObjectKey};
+use r2_proto::{BucketName, ObjectKey, WholeBody};
 
 use crate::client::{R2Client, now};
 use crate::round_trip::{Opened, open, read_all};
@@ -271,8 +271,10 @@ impl BodyJob {
         } = self;
         let (parts, body) = opened.response.into_parts();
         let file = file.as_deref().map(PathBuf::as_path);
-        let Some(mut range) = RangeBody::of(id, plan) else {
-            return match read_all(body, &parts.headers, transport) {
+        let limits = transport.limits();
+        let Some(mut range) = RangeBody::of(id, plan, limits, Instant::now()) else {
+            let error_body = WholeBody::error(limits, &parts.headers, Instant::now());
+            return match read_all(body, error_body, limits.idle) {
                 Ok(body) => DownloadEvent::ErrorBody { id, body },
                 Err(error) => DownloadEvent::Failed { id, error },
             };
@@ -290,9 +292,12 @@ impl BodyJob {
         loop {
             let n = match reader.read(&mut buffer) {
                 Ok(0) => break,
-                Ok(n) => range.fits(n),
+                Ok(n) => match range.fits(n, Instant::now()) {
+                    Ok(n) => n,
+                    Err(event) => return event,
+                },
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(error) => return range.broke(body_error(&error, transport.timeout())),
+                Err(error) => return range.broke(body_error(&error, limits.idle)),
             };
             let chunk = buffer.get(..n).unwrap_or_default();
             match handle.as_mut().map(|file| file.write_all(chunk)) {

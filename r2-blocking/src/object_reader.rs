@@ -1,9 +1,11 @@
 //! A GET body as a verified `Read`.
 
 use std::io::Read;
+use std::time::Instant;
 
 use r2_proto::error::{R2Error, TransferError};
-use r2_proto::model::{ObjectMetadata, StreamCheck};
+use r2_proto::model::ObjectMetadata;
+use r2_proto::{ReadLimits, StreamCheck};
 
 use crate::body::BodyReader;
 use crate::round_trip::Opened;
@@ -14,12 +16,14 @@ use crate::transport::body_error;
 /// if the body is shorter than `Content-Length` or, for a whole single-part
 /// object, its MD5 or full-object checksum differs (an `io::Error` whose
 /// inner error is the [`R2Error`]; [`ObjectReader::read_to_vec`] returns
-/// the `R2Error` itself).
+/// the `R2Error` itself). A body that stalls (nothing for the client's
+/// timeout, or slower than its low-speed limit while a read waits) fails
+/// with a timeout.
 pub struct ObjectReader {
     metadata: ObjectMetadata,
     body: BodyReader,
     check: StreamCheck,
-    timeout: std::time::Duration,
+    idle: std::time::Duration,
     span: tracing::Span,
 }
 
@@ -33,17 +37,14 @@ impl std::fmt::Debug for ObjectReader {
 }
 
 impl ObjectReader {
-    pub(crate) fn new(
-        metadata: ObjectMetadata,
-        opened: Opened,
-        timeout: std::time::Duration,
-    ) -> Self {
-        let check = StreamCheck::for_response(opened.response.status(), opened.response.headers());
+    pub(crate) fn new(metadata: ObjectMetadata, opened: Opened, limits: &ReadLimits) -> Self {
+        let (status, headers) = (opened.response.status(), opened.response.headers());
+        let check = StreamCheck::for_response(limits, status, headers, Instant::now());
         Self {
             metadata,
             body: opened.response.into_body().into_reader(),
             check,
-            timeout,
+            idle: limits.idle,
             span: opened.trace.span().clone(),
         }
     }
@@ -90,6 +91,7 @@ impl Read for ObjectReader {
         if self.check.is_over() {
             return Ok(0);
         }
+        self.check.resumed(Instant::now());
         match self.body.read(buf) {
             Ok(0) if !buf.is_empty() => {
                 let _entered = self.span.enter();
@@ -99,12 +101,15 @@ impl Read for ObjectReader {
                     .map_err(std::io::Error::other)
             }
             Ok(n) => {
-                self.check.passed(buf.get(..n).unwrap_or_default());
-                Ok(n)
+                let piece = buf.get(..n).unwrap_or_default();
+                match self.check.passed(piece, Instant::now()) {
+                    Ok(()) => Ok(n),
+                    Err(error) => Err(std::io::Error::other(error)),
+                }
             }
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => Err(error),
             Err(error) => {
-                let error = body_error(&error, self.timeout);
+                let error = body_error(&error, self.idle);
                 Err(std::io::Error::other(self.check.broke(error)))
             }
         }

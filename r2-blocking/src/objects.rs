@@ -66,8 +66,8 @@ impl<'a> Objects<'a> {
                 Next::Sleep(until) => sleep_until(until),
                 Next::Done(result) => {
                     let (metadata, opened) = (result?, streaming.take().ok_or_else(stalled)?);
-                    let timeout = inner.transport.timeout();
-                    return Ok(ObjectReader::new(metadata, opened, timeout));
+                    let limits = inner.transport.limits();
+                    return Ok(ObjectReader::new(metadata, opened, limits));
                 }
             }
         }

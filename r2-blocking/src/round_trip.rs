@@ -1,16 +1,15 @@
 //! One request on the wire: sent, answered, logged and counted.
 
 use std::io::Read;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::Request;
-use r2_proto::RequestId;
 use r2_proto::error::NetworkError;
 use r2_proto::exchange::Event;
-use r2_proto::model::broken_body;
 use r2_proto::ops::RequestBody;
 use r2_proto::telemetry::RequestTrace;
+use r2_proto::{ReadLimits, RequestId, WholeBody};
 
 use crate::body::ResponseBody;
 use crate::transport::{Transport, body_error};
@@ -35,31 +34,47 @@ pub(crate) fn open(
     sent.map(|response| Opened { response, trace })
 }
 
-/// Reads a whole body. A body that breaks off before its `Content-Length`
-/// is handed over as far as it came, for the operation to report as
-/// `IncompleteBody`, or fails, as the core's [`broken_body`] decides.
+/// Reads a body whole, within the limits and deadlines the core's
+/// [`WholeBody`] keeps (ureq waits at most the idle time for each read); a
+/// body that breaks off is handed over as far as it came or fails, as the
+/// core decides.
 pub(crate) fn read_all(
     body: ResponseBody,
-    headers: &http::HeaderMap,
-    transport: &Transport,
+    mut whole: WholeBody,
+    idle: Duration,
 ) -> Result<Bytes, NetworkError> {
     let mut reader = body.into_reader();
-    let mut all = BytesMut::new();
-    // A buffer no larger than the body (every byte of it is zeroed first).
-    let declared = r2_proto::model::declared_length(headers);
-    let mut buffer = vec![0u8; declared.map_or(64 << 10, |n| n.clamp(1, 64 << 10) as usize)];
+    let mut buffer = vec![0u8; whole.buffer_size(64 << 10)];
     loop {
         match reader.read(&mut buffer) {
-            Ok(0) => return Ok(all.freeze()),
-            Ok(n) => all.extend_from_slice(buffer.get(..n).unwrap_or_default()),
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(error) => {
-                let error = body_error(&error, transport.timeout());
-                broken_body(headers, all.len() as u64, error)?;
-                return Ok(all.freeze());
+            Ok(0) => return Ok(whole.ended()),
+            Ok(n) => {
+                let piece = buffer.get(..n).unwrap_or_default();
+                if !whole.take_slice(piece, Instant::now())? {
+                    return Ok(whole.ended());
+                }
             }
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return whole.broke(body_error(&error, idle)),
         }
     }
+}
+
+/// Reads the body of the answer to `request` whole (see [`read_all`]).
+pub(crate) fn read_answer(
+    limits: &ReadLimits,
+    request: &Request<RequestBody>,
+    parts: &http::response::Parts,
+    body: ResponseBody,
+) -> Result<Bytes, NetworkError> {
+    let whole = WholeBody::answer(
+        limits,
+        request,
+        parts.status,
+        &parts.headers,
+        Instant::now(),
+    )?;
+    read_all(body, whole, limits.idle)
 }
 
 /// The event for an opened answer whose body is read whole.
@@ -73,7 +88,7 @@ pub(crate) fn read_whole(
     let (parts, body) = response.into_parts();
     let read = trace
         .span()
-        .in_scope(|| read_all(body, &parts.headers, transport));
+        .in_scope(|| read_answer(transport.limits(), request, &parts, body));
     trace.body_read(request, &read);
     Event::read(id, parts, read)
 }

@@ -10,26 +10,30 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, Response};
+use r2_proto::ReadLimits;
 use r2_proto::error::{NetworkError, caused_by};
 use r2_proto::ops::RequestBody;
 use r2_proto::replay::Route;
 use ureq::Agent;
 
 use crate::body::ResponseBody;
-use crate::round_trip::read_all;
+use crate::round_trip::read_answer;
 
 /// The pooled agent.
 #[derive(Debug, Clone)]
 pub struct Transport {
     agent: Agent,
-    timeout: Duration,
+    limits: ReadLimits,
     route: Route,
 }
 
 impl Transport {
-    /// An agent keeping up to `pool_size` idle connections; `allow_http`
-    /// permits plain-http endpoints, otherwise only https goes out.
-    pub fn new(pool_size: usize, timeout: Duration, allow_http: bool, route: Route) -> Self {
+    /// An agent keeping up to `pool_size` idle connections, waiting at most
+    /// the limits' idle time to connect, for the answer's head and for each
+    /// read and write; `allow_http` permits plain-http endpoints, otherwise
+    /// only https goes out.
+    pub fn new(pool_size: usize, limits: ReadLimits, allow_http: bool, route: Route) -> Self {
+        let timeout = limits.idle;
         let config = Agent::config_builder()
             .http_status_as_error(false)
             .https_only(!allow_http)
@@ -45,14 +49,15 @@ impl Transport {
             .build();
         Self {
             agent: Agent::new_with_config(config),
-            timeout,
+            limits,
             route,
         }
     }
 
-    /// The per-request timeout (connect, response headers, each read and write).
-    pub fn timeout(&self) -> Duration {
-        self.timeout
+    /// The limits on every answer's body (its `idle` time is also the
+    /// timeout to connect, to the response head and of each write).
+    pub fn limits(&self) -> &ReadLimits {
+        &self.limits
     }
 
     /// Sends a signed request; the answer's body is still to be read (when
@@ -68,7 +73,7 @@ impl Transport {
                 let started = Instant::now();
                 let whole = self.send_live(request).and_then(|response| {
                     let (parts, body) = response.into_parts();
-                    let whole = read_all(body, &parts.headers, self)?;
+                    let whole = read_answer(&self.limits, request, &parts, body)?;
                     Ok(Response::from_parts(parts, whole))
                 });
                 recorder.finish(pending, whole.as_ref(), started.elapsed());
@@ -116,7 +121,7 @@ impl Transport {
         self.agent
             .run(outgoing)
             .map(|response| response.map(ResponseBody::Wire))
-            .map_err(|e| classify(&e, self.timeout))
+            .map_err(|e| classify(&e, self.limits.idle))
     }
 }
 

@@ -7,6 +7,9 @@
 
 use std::time::Duration;
 
+use crate::body_limits::{
+    DEFAULT_LOW_SPEED, DEFAULT_MAX_BODY, DEFAULT_MAX_ERROR_BODY, LowSpeed, ReadLimits,
+};
 use crate::credentials::Credentials;
 use crate::endpoint::{Endpoint, Jurisdiction};
 use crate::error::ConfigError;
@@ -50,6 +53,9 @@ pub struct ConfigBuilder {
     part_size: u64,
     concurrency: usize,
     allow_insecure_http: bool,
+    low_speed: LowSpeed,
+    max_body: u64,
+    max_error_body: u64,
 }
 
 impl ConfigBuilder {
@@ -62,7 +68,33 @@ impl ConfigBuilder {
             part_size: DEFAULT_PART_SIZE,
             concurrency: DEFAULT_CONCURRENCY,
             allow_insecure_http: false,
+            low_speed: DEFAULT_LOW_SPEED,
+            max_body: DEFAULT_MAX_BODY,
+            max_error_body: DEFAULT_MAX_ERROR_BODY,
         }
+    }
+
+    /// A body that brings fewer than `min_bytes` in any `window` has
+    /// stalled and fails with a timeout (default 32 KiB in 30 s; 0 bytes
+    /// turns it off, leaving the timeout between bytes).
+    pub fn low_speed_limit(mut self, min_bytes: u64, window: Duration) -> Self {
+        self.low_speed = LowSpeed { min_bytes, window };
+        self
+    }
+
+    /// The most bytes of a success body read whole, XML answers above all
+    /// (default 16 MiB; at least 64 KiB). A whole-object GET may always
+    /// take its `Content-Length`.
+    pub fn max_response_body(mut self, bytes: u64) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// The most bytes of an error body read (default 64 KiB; at least
+    /// 1 KiB); the rest is left unread.
+    pub fn max_error_body(mut self, bytes: u64) -> Self {
+        self.max_error_body = bytes;
+        self
     }
 
     /// Time allowed for one request (default 30 s).
@@ -130,6 +162,24 @@ impl ConfigBuilder {
             || self.multipart_threshold.to_string(),
         )?;
         check_range(
+            "low_speed_limit",
+            "a window greater than zero",
+            self.low_speed.min_bytes == 0 || !self.low_speed.window.is_zero(),
+            || format!("{:?}", self.low_speed.window),
+        )?;
+        check_range(
+            "max_response_body",
+            "at least 64 KiB",
+            self.max_body >= 64 << 10,
+            || self.max_body.to_string(),
+        )?;
+        check_range(
+            "max_error_body",
+            "at least 1 KiB",
+            self.max_error_body >= 1 << 10,
+            || self.max_error_body.to_string(),
+        )?;
+        check_range(
             "concurrency",
             "1 ..= 16",
             (1..=MAX_CONCURRENCY).contains(&self.concurrency),
@@ -143,6 +193,12 @@ impl ConfigBuilder {
             part_size: self.part_size,
             concurrency: self.concurrency,
             allow_insecure_http: self.allow_insecure_http,
+            read_limits: ReadLimits {
+                idle: self.timeout,
+                low_speed: self.low_speed,
+                max_body: self.max_body,
+                max_error_body: self.max_error_body,
+            },
         })
     }
 }
@@ -185,6 +241,7 @@ pub struct Config {
     part_size: u64,
     concurrency: usize,
     allow_insecure_http: bool,
+    read_limits: ReadLimits,
 }
 
 impl Config {
@@ -234,9 +291,16 @@ impl Config {
         REGION
     }
 
-    /// Time allowed for one request.
+    /// Time allowed for one request: to connect, to the answer's head, and
+    /// between two pieces of a body.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// The limits on every answer's body: its size when read whole, and
+    /// how slowly it may arrive.
+    pub fn read_limits(&self) -> &ReadLimits {
+        &self.read_limits
     }
 
     /// Object size from which uploads use multipart.

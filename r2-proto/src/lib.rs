@@ -34,6 +34,7 @@
 //! feature) are drivers of it.
 
 mod attempts;
+mod body_limits;
 mod client_builder;
 mod client_calls;
 mod client_core;
@@ -50,6 +51,7 @@ mod names;
 mod operation_name;
 pub mod ops;
 pub mod percent;
+mod redact;
 pub mod replay;
 mod replay_miss;
 pub mod resilience;
@@ -62,6 +64,10 @@ pub mod telemetry;
 pub mod transfer;
 mod xml;
 
+pub use body_limits::{
+    DEFAULT_LOW_SPEED, DEFAULT_MAX_BODY, DEFAULT_MAX_ERROR_BODY, LowSpeed, ReadLimits, ReadWatch,
+    StreamCheck, WholeBody,
+};
 pub use client_builder::{BuildClient, ClientBuilder, ClientSettings, DEFAULT_POOL_SIZE};
 pub use client_core::{ClientCore, Now, RequestId, ResilienceConfig};
 pub use client_presign::Presign;

@@ -8,6 +8,7 @@ use http::{HeaderMap, StatusCode};
 use super::{ErrorDetails, R2Error};
 use crate::dates::{parse_http_date, parse_iso8601};
 use crate::operation_name::OperationName;
+use crate::redact::redact_secrets;
 use crate::xml::XmlReader;
 
 /// What the client knows about the request a response answers.
@@ -160,12 +161,22 @@ fn refused_header(message: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_owned())
 }
 
-/// The details of an `<Error>` body, or `None` if the body is not one.
+/// The most of any one text kept from an error body; a longer one is cut
+/// and says so.
+pub(crate) const MAX_ERROR_TEXT: usize = 4 << 10;
+
+/// The details of an `<Error>` body, or `None` if the body is not one. A
+/// body that stops part-way (one longer than the client reads, or broken
+/// off) gives what it had up to there: the element it stopped in keeps
+/// its text so far, raw. Every text is cut to [`MAX_ERROR_TEXT`] and has
+/// the request's secrets a server may echo (a session token, a signature)
+/// hidden.
 fn error_body(body: &[u8], status: StatusCode) -> Option<ErrorDetails> {
     let mut reader = XmlReader::open_root(body, &["Error"]).ok()?;
     let mut details = ErrorDetails::new(String::new(), String::new(), status.as_u16());
-    while let Some(child) = reader.next_child().ok()? {
-        let slot = match child.name() {
+    while let Ok(Some(child)) = reader.next_child() {
+        let name = child.name().to_vec();
+        let slot = match name.as_slice() {
             b"Code" => &mut details.code,
             b"Message" => &mut details.message,
             b"Resource" => details.resource.get_or_insert_default(),
@@ -175,18 +186,56 @@ fn error_body(body: &[u8], status: StatusCode) -> Option<ErrorDetails> {
             b"StringToSign" => details.server_string_to_sign.get_or_insert_default(),
             b"CanonicalRequest" => details.server_canonical_request.get_or_insert_default(),
             b"ServerTime" => {
-                let text = reader.text(child).ok()?;
-                details.server_time = parse_iso8601(text.trim());
+                if let Ok(text) = reader.text(child) {
+                    details.server_time = parse_iso8601(text.trim());
+                }
                 continue;
             }
             _ => {
-                reader.skip(child).ok()?;
+                if reader.skip(child).is_err() {
+                    break;
+                }
                 continue;
             }
         };
-        *slot = reader.text(child).ok()?.into_owned();
+        match reader.text(child) {
+            Ok(text) => *slot = tidy(&text, false),
+            Err(_) => {
+                *slot = tidy(&partial_text(body, &name), true);
+                break;
+            }
+        }
     }
     (!details.code.is_empty()).then_some(details)
+}
+
+/// The raw text after the last `<name>` of a body that stops inside it.
+fn partial_text(body: &[u8], name: &[u8]) -> String {
+    let open = [b"<", name, b">"].concat();
+    let start = body
+        .windows(open.len())
+        .rposition(|window| window == open.as_slice())
+        .map_or(body.len(), |at| at + open.len());
+    let rest = body.get(start..).unwrap_or_default();
+    let end = rest.iter().position(|&b| b == b'<').unwrap_or(rest.len());
+    String::from_utf8_lossy(rest.get(..end).unwrap_or_default()).into_owned()
+}
+
+/// A text as kept: secrets hidden, at most [`MAX_ERROR_TEXT`] bytes, and
+/// marked when cut (or when the body ended inside it: `cut_off`).
+fn tidy(text: &str, cut_off: bool) -> String {
+    let text = redact_secrets(text);
+    if text.len() <= MAX_ERROR_TEXT && !cut_off {
+        return text.into_owned();
+    }
+    let mut end = text.len().min(MAX_ERROR_TEXT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}… (cut: the server sent more than r2 keeps)",
+        text.get(..end).unwrap_or_default()
+    )
 }
 
 #[cfg(test)]

@@ -15,6 +15,14 @@ pub enum NetworkError {
     /// The connection broke while a body was moving.
     #[error("stream interrupted: {0}")]
     StreamInterrupted(String),
+    /// An answer's body was larger than the client reads whole
+    /// ([`ReadLimits::max_body`](crate::ReadLimits::max_body)); the rest was
+    /// left unread and the connection closed. Not retried.
+    #[error("the answer's body is larger than the limit of {limit} bytes (ReadLimits::max_body)")]
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// TLS failed (certificate, protocol version). Not retried.
     #[error("TLS failure: {0}")]
     Tls(String),

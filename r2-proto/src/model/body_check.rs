@@ -202,46 +202,6 @@ pub fn body_cut_short(headers: &HeaderMap, received: u64) -> bool {
     declared_length(headers).is_some_and(|expected| received < expected)
 }
 
-/// A [`BodyCheck`] over a body handed on to the caller as it arrives: the
-/// stream is over once it ended (and was verified) or first failed, and
-/// gives nothing more after that.
-#[derive(Debug)]
-pub struct StreamCheck(Option<BodyCheck>);
-
-impl StreamCheck {
-    /// The checks a response's status and headers call for.
-    pub fn for_response(status: StatusCode, headers: &HeaderMap) -> Self {
-        Self(Some(BodyCheck::for_response(status, headers)))
-    }
-
-    /// True once the stream ended or failed.
-    pub fn is_over(&self) -> bool {
-        self.0.is_none()
-    }
-
-    /// A piece of the body went by.
-    pub fn passed(&mut self, chunk: &[u8]) {
-        if let Some(check) = self.0.as_mut() {
-            check.update(chunk);
-        }
-    }
-
-    /// The body ended: every byte announced arrived and every digest
-    /// matches (`Ok` too when the stream was already over).
-    pub fn ended(&mut self) -> Result<(), R2Error> {
-        self.0.take().map_or(Ok(()), |check| Ok(check.finish()?))
-    }
-
-    /// The body broke off with the transport's `error` (a stall, a reset):
-    /// the error the caller gets, and the stream is over.
-    pub fn broke(&mut self, error: NetworkError) -> R2Error {
-        match self.0.take() {
-            Some(check) => check.broken(error),
-            None => error.into(),
-        }
-    }
-}
-
 /// What a body that broke off while being read whole means, decided once
 /// for every driver: `Ok(())` hands the bytes that came to the operation,
 /// which reports a body shorter than its `Content-Length` as

@@ -9,7 +9,7 @@ mod object_metadata;
 mod range;
 mod storage_class;
 
-pub use body_check::{BodyCheck, StreamCheck, body_cut_short, broken_body, declared_length};
+pub use body_check::{BodyCheck, body_cut_short, broken_body, declared_length};
 pub use checksum::{Checksum, ChecksumAlgorithm, ChecksumType, Checksums, Integrity};
 pub use etag::{ETag, md5_hex};
 pub use metadata::{MAX_METADATA_BYTES, METADATA_PREFIX, Metadata};

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::NetworkError;
 use crate::ops::{RequestBody, RequestInfo};
+use crate::redact::{REDACTED, redact_secrets};
 use crate::sign::hex;
 use crate::telemetry::sanitized_query;
 
@@ -20,9 +21,6 @@ use crate::telemetry::sanitized_query;
 /// XML documents of DeleteObjects and CompleteMultipartUpload); larger
 /// ones only by length and SHA-256.
 const REQUEST_TEXT_LIMIT: usize = 16 << 10;
-
-/// What a redacted value reads as.
-pub(crate) const REDACTED: &str = "***";
 
 /// One request and what came back for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -306,9 +304,16 @@ impl RecordedBody {
             return Self::default();
         }
         match std::str::from_utf8(body) {
+            // An error document may echo the request's secrets; an object's
+            // bytes are kept exactly.
+            Ok(text) if text.contains("<Error>") => Self {
+                len,
+                text: Some(redact_secrets(text).into_owned()),
+                ..Self::default()
+            },
             Ok(text) => Self {
                 len,
-                text: Some(redact_signature_element(text)),
+                text: Some(text.to_owned()),
                 ..Self::default()
             },
             Err(_) => Self {
@@ -328,24 +333,6 @@ impl RecordedBody {
             (None, None) if self.len == 0 => Some(Bytes::new()),
             (None, None) => None,
         }
-    }
-}
-
-/// A `SignatureDoesNotMatch` body echoes the signature it was sent: hide it.
-fn redact_signature_element(text: &str) -> String {
-    const OPEN: &str = "<SignatureProvided>";
-    const CLOSE: &str = "</SignatureProvided>";
-    let Some(start) = text.find(OPEN) else {
-        return text.to_owned();
-    };
-    let from = start + OPEN.len();
-    match text.get(from..).and_then(|rest| rest.find(CLOSE)) {
-        Some(len) => format!(
-            "{}{REDACTED}{}",
-            text.get(..from).unwrap_or(""),
-            text.get(from + len..).unwrap_or("")
-        ),
-        None => text.to_owned(),
     }
 }
 
@@ -386,7 +373,8 @@ pub struct RecordedResponse {
 /// A transport failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordedError {
-    /// `connection_failed`, `timeout`, `stream_interrupted` or `tls`.
+    /// `connection_failed`, `timeout`, `stream_interrupted`, `tls` or
+    /// `body_too_large`.
     pub kind: String,
     /// The failure's text (for a timeout, the time waited in milliseconds).
     pub message: String,
@@ -399,6 +387,7 @@ impl RecordedError {
             NetworkError::Timeout(after) => ("timeout", after.as_millis().to_string()),
             NetworkError::StreamInterrupted(m) => ("stream_interrupted", m.clone()),
             NetworkError::Tls(m) => ("tls", m.clone()),
+            NetworkError::BodyTooLarge { limit } => ("body_too_large", limit.to_string()),
             NetworkError::NotRecorded(miss) => ("not_recorded", miss.to_string()),
         };
         Self {
@@ -415,6 +404,9 @@ impl RecordedError {
             }
             "stream_interrupted" => NetworkError::StreamInterrupted(self.message.clone()),
             "tls" => NetworkError::Tls(self.message.clone()),
+            "body_too_large" => NetworkError::BodyTooLarge {
+                limit: self.message.parse().unwrap_or(0),
+            },
             _ => NetworkError::ConnectionFailed(self.message.clone()),
         }
     }
@@ -455,15 +447,11 @@ mod tests {
         let body = "<Error><Code>SignatureDoesNotMatch</Code>\
                     <SignatureProvided>deadbeef</SignatureProvided></Error>";
         assert_eq!(
-            redact_signature_element(body),
+            redact_secrets(body),
             "<Error><Code>SignatureDoesNotMatch</Code>\
              <SignatureProvided>***</SignatureProvided></Error>"
         );
-        assert_eq!(redact_signature_element("<a>"), "<a>");
-        assert_eq!(
-            redact_signature_element("<SignatureProvided>cut"),
-            "<SignatureProvided>cut"
-        );
+        assert_eq!(redact_secrets("<a>"), "<a>");
     }
 
     #[test]

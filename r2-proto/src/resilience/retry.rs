@@ -47,9 +47,11 @@ impl RetryClass {
             R2Error::Server(_) => Self::ServerError,
             R2Error::Unrecognized(d) if d.status == 429 => Self::Throttled,
             R2Error::Unrecognized(d) if d.status >= 500 && d.status != 501 => Self::ServerError,
-            R2Error::Network(NetworkError::Tls(_) | NetworkError::NotRecorded(_)) => {
-                Self::Permanent
-            }
+            R2Error::Network(
+                NetworkError::Tls(_)
+                | NetworkError::NotRecorded(_)
+                | NetworkError::BodyTooLarge { .. },
+            ) => Self::Permanent,
             R2Error::Network(NetworkError::StreamInterrupted(_))
             | R2Error::Transfer(TransferError::IncompleteBody { .. }) => Self::StreamInterrupted,
             R2Error::Network(_) | R2Error::Transfer(TransferError::RequestTimeout(_)) => {

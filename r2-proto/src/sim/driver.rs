@@ -625,7 +625,8 @@ impl Sim {
         };
         let (parts, body) = response.into_parts();
         let plan = download.on_headers(self.now, id, parts.status, &parts.headers);
-        let Some(mut range) = RangeBody::of(id, plan) else {
+        let limits = crate::ReadLimits::new(LOST_ANSWER_TIMEOUT);
+        let Some(mut range) = RangeBody::of(id, plan, &limits, self.now.instant) else {
             if plan == BodyPlan::ReadError {
                 download.handle(self.now, DownloadEvent::ErrorBody { id, body });
             }
@@ -634,7 +635,10 @@ impl Sim {
         let cut = keep.map_or(body.len(), |k| {
             usize::try_from(k).unwrap_or(usize::MAX).min(body.len())
         });
-        let body = range.take(body.slice(..cut));
+        let body = match range.take(body.slice(..cut), self.now.instant) {
+            Ok(body) => body,
+            Err(event) => return download.handle(self.now, event),
+        };
         if range.keeps() {
             return download.handle(self.now, range.ended(vec![body]));
         }

@@ -23,6 +23,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Request, StatusCode};
 
 use crate::attempts::{Attempts, Gate, Verdict};
+use crate::body_limits::{ReadLimits, ReadWatch};
 use crate::client_core::{ClientCore, Now, RequestId};
 use crate::config::{Config, MAX_CONCURRENCY};
 use crate::error::{NetworkError, R2Error, ResponseError, ResponseProblem, TransferError};
@@ -178,18 +179,20 @@ pub enum BodyPlan {
 /// goes, how many bytes there may be (it cuts off any past the range's
 /// end, so no driver keeps or writes more than was asked for), and the
 /// event that reports how it ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RangeBody {
     id: RequestId,
     offset: u64,
     len: u64,
     keep: bool,
     received: u64,
+    watch: ReadWatch,
 }
 
 impl RangeBody {
-    /// The body `plan` asks to copy; `None` when it is an error body or dropped.
-    pub fn of(id: RequestId, plan: BodyPlan) -> Option<Self> {
+    /// The body `plan` asks to copy, whose head arrived at `now`, read
+    /// within `limits`; `None` when it is an error body or dropped.
+    pub fn of(id: RequestId, plan: BodyPlan, limits: &ReadLimits, now: Instant) -> Option<Self> {
         let (offset, len, keep) = match plan {
             BodyPlan::Write { offset, len } => (offset, len, false),
             BodyPlan::Keep { offset, len } => (offset, len, true),
@@ -201,7 +204,19 @@ impl RangeBody {
             len,
             keep,
             received: 0,
+            watch: ReadWatch::start(limits, now),
         })
+    }
+
+    /// When to stop waiting for the next piece (see [`ReadWatch::deadline`]).
+    pub fn deadline(&self) -> Instant {
+        self.watch.deadline()
+    }
+
+    /// The deadline passed with nothing new: `Err` (the event to end in)
+    /// when the body stalled, `Ok` to wait again.
+    pub fn waited(&mut self, now: Instant) -> Result<(), DownloadEvent> {
+        self.watch.waited(now).map_err(|error| self.broke(error))
     }
 
     /// Where the range starts in the object (and the file).
@@ -215,20 +230,25 @@ impl RangeBody {
         self.keep
     }
 
-    /// The part of `chunk` that belongs to the range (all of it, or the
-    /// bytes up to the range's end), counted.
-    pub fn take(&mut self, mut chunk: Bytes) -> Bytes {
-        chunk.truncate(self.fits(chunk.len()));
-        chunk
+    /// The part of `chunk`, arrived at `now`, that belongs to the range
+    /// (all of it, or the bytes up to the range's end), counted. `Err`
+    /// (the event to end in) when the body came too slowly.
+    pub fn take(&mut self, mut chunk: Bytes, now: Instant) -> Result<Bytes, DownloadEvent> {
+        chunk.truncate(self.fits(chunk.len(), now)?);
+        Ok(chunk)
     }
 
-    /// How many of `available` bytes belong to the range (the first ones),
-    /// counted: for a driver that reads into a buffer of its own.
-    pub fn fits(&mut self, available: usize) -> usize {
+    /// How many of `available` bytes, arrived at `now`, belong to the range
+    /// (the first ones), counted: for a driver that reads into a buffer of
+    /// its own. `Err` (the event to end in) when the body came too slowly.
+    pub fn fits(&mut self, available: usize, now: Instant) -> Result<usize, DownloadEvent> {
+        if let Err(error) = self.watch.arrived(available, now) {
+            return Err(self.broke(error));
+        }
         let room = self.len.saturating_sub(self.received);
         let fits = usize::try_from(room).unwrap_or(usize::MAX).min(available);
         self.received += fits as u64;
-        fits
+        Ok(fits)
     }
 
     /// Bytes taken so far.

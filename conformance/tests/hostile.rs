@@ -1,0 +1,268 @@
+//! Hostile servers and bad answers, for every adapter: a scripted server on
+//! loopback answers with bodies that never end, announce gigabytes, trickle
+//! a byte at a time, carry a huge error text or echo the request's session
+//! token. Each case asserts the typed error, that it came within a bound of
+//! time, and that the client stopped reading (the server could write no
+//! more than the limit plus what the sockets buffer).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::time::{Duration, Instant};
+
+use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
+use conformance::scenarios::ScenarioClient;
+use conformance::servers::{Answer, HostileServer};
+use r2_proto::error::{AuthError, NetworkError, R2Error};
+use r2_proto::ops::{GetObject, ListObjectsV2};
+use r2_proto::replay::Route;
+use r2_proto::resilience::RetryPolicy;
+use r2_proto::{BucketName, Config, ConfigBuilder, Credentials, ObjectKey, ResilienceConfig};
+
+/// The most a loopback connection's socket buffers hold between a server
+/// that writes and a client that stopped reading (send and receive
+/// buffers grow to a few MiB each on Linux).
+const SOCKET_BUFFERS: u64 = 16 << 20;
+
+/// The session token the client signs with; no error may show it.
+const TOKEN: &str = "FwoGZXIvYXdzEJr-session-token-that-must-never-be-printed";
+
+fn bucket() -> BucketName {
+    BucketName::new("hostile").unwrap()
+}
+
+fn config(server: &HostileServer) -> ConfigBuilder {
+    let credentials = Credentials::new("AKIDHOSTILE", "secret-key-never-printed")
+        .unwrap()
+        .with_session_token(TOKEN)
+        .unwrap();
+    Config::for_endpoint(server.endpoint(), credentials)
+        .allow_insecure_http()
+        .timeout(Duration::from_secs(5))
+}
+
+fn client<C: ScenarioClient>(config: ConfigBuilder) -> C {
+    C::connect_with(
+        config.build().unwrap(),
+        Route::Live,
+        ResilienceConfig::default(),
+    )
+    .unwrap()
+}
+
+fn list<C: ScenarioClient>(client: &C) -> R2Error {
+    client.list(ListObjectsV2::new(bucket())).unwrap_err()
+}
+
+fn listing_that_never_ends<C: ScenarioClient>() {
+    let server = HostileServer::start(Answer::Endless {
+        status: 200,
+        chunk: b"<Contents><Key>k</Key></Contents>".repeat(500),
+    })
+    .unwrap();
+    let limit = 256 << 10;
+    let client: C = client(config(&server).max_response_body(limit));
+    let started = Instant::now();
+    let error = list(&client);
+    assert_eq!(
+        error,
+        R2Error::Network(NetworkError::BodyTooLarge { limit }),
+        "{error}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.requests(), 1, "a body too large is not retried");
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = server.sent();
+    assert!(
+        sent < limit + SOCKET_BUFFERS,
+        "the server wrote {sent} bytes"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(server.sent() - sent < 1 << 20, "the connection was closed");
+}
+
+fn listing_that_announces_gigabytes<C: ScenarioClient>() {
+    let server = HostileServer::start(Answer::Declared {
+        status: 200,
+        declared: 2 << 30,
+        prefix: b"<ListBucketResult>".to_vec(),
+    })
+    .unwrap();
+    let client: C = client(config(&server));
+    let started = Instant::now();
+    let error = list(&client);
+    assert_eq!(
+        error,
+        R2Error::Network(NetworkError::BodyTooLarge {
+            limit: r2_proto::DEFAULT_MAX_BODY
+        })
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(server.requests(), 1);
+    assert!(server.sent() < SOCKET_BUFFERS, "{}", server.sent());
+}
+
+fn error_text_of_a_hundred_mib<C: ScenarioClient>() {
+    let mut prefix = b"<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>".to_vec();
+    prefix.extend_from_slice(&[b'A'; 10 << 10]);
+    let server = HostileServer::start(Answer::Declared {
+        status: 403,
+        declared: 100 << 20,
+        prefix,
+    })
+    .unwrap();
+    let client: C = client(config(&server));
+    let started = Instant::now();
+    let error = list(&client);
+    let R2Error::Auth(AuthError::AccessDenied(details)) = &error else {
+        panic!("{error:?}");
+    };
+    assert!(details.message.len() < 5 << 10, "{}", details.message.len());
+    assert!(details.message.starts_with("AAAA"));
+    assert!(
+        details
+            .message
+            .ends_with("(cut: the server sent more than r2 keeps)")
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(server.sent() < (64 << 10) + SOCKET_BUFFERS);
+}
+
+fn echoed_session_token<C: ScenarioClient>() {
+    let body = format!(
+        "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code>\
+         <Message>The request signature we calculated does not match</Message>\
+         <StringToSign>AWS4-HMAC-SHA256\n20240501T120000Z\n20240501/auto/s3/aws4_request\nabc</StringToSign>\
+         <SignatureProvided>0123456789abcdef</SignatureProvided>\
+         <CanonicalRequest>GET\n/hostile\nlist-type=2&amp;X-Amz-Security-Token={TOKEN}\nhost:127.0.0.1\nx-amz-security-token:{TOKEN}\n\nhost;x-amz-security-token\nUNSIGNED-PAYLOAD</CanonicalRequest>\
+         <RequestId>req-1</RequestId></Error>"
+    );
+    let server = HostileServer::start(Answer::Whole {
+        status: 403,
+        headers: Vec::new(),
+        body: body.into_bytes(),
+    })
+    .unwrap();
+    let client: C = client(config(&server));
+    for error in [
+        list(&client),
+        client
+            .get(GetObject::new(bucket(), ObjectKey::new("k").unwrap()))
+            .unwrap_err(),
+    ] {
+        let R2Error::Auth(AuthError::SignatureDoesNotMatch(details)) = &error else {
+            panic!("{error:?}");
+        };
+        for shown in [
+            format!("{error:?}"),
+            error.to_string(),
+            format!("{details:?}"),
+        ] {
+            assert!(!shown.contains("session-token-that"), "{shown}");
+            assert!(!shown.contains("never-printed"), "{shown}");
+            assert!(!shown.contains("0123456789abcdef"), "{shown}");
+        }
+        let canonical = details.server_canonical_request.as_deref().unwrap();
+        assert!(
+            canonical.contains("x-amz-security-token:***"),
+            "{canonical}"
+        );
+        assert_eq!(details.request_id.as_deref(), Some("req-1"));
+    }
+}
+
+fn body_that_trickles<C: ScenarioClient>() {
+    let server = HostileServer::start(Answer::Trickle {
+        len: 1000,
+        every: Duration::from_millis(150),
+    })
+    .unwrap();
+    let window = Duration::from_secs(1);
+    let client: C = client(config(&server).low_speed_limit(1 << 10, window));
+    let started = Instant::now();
+    let error = client
+        .get(GetObject::new(bucket(), ObjectKey::new("k").unwrap()))
+        .unwrap_err();
+    assert_eq!(
+        error,
+        R2Error::Network(NetworkError::Timeout(window)),
+        "{error}"
+    );
+    let attempts = RetryPolicy::default().transient.max_attempts;
+    assert_eq!(server.requests(), attempts, "retried as the policy says");
+    // Each attempt ends at its first byte past the window; the backoffs
+    // between them are well under a second each.
+    let bound = (window + Duration::from_millis(400)) * attempts + Duration::from_secs(3);
+    assert!(started.elapsed() < bound, "{:?}", started.elapsed());
+}
+
+fn stream_that_trickles<C: ScenarioClient>() {
+    let server = HostileServer::start(Answer::Trickle {
+        len: 1000,
+        every: Duration::from_millis(150),
+    })
+    .unwrap();
+    let window = Duration::from_secs(1);
+    let client: C = client(config(&server).low_speed_limit(1 << 10, window));
+    let started = Instant::now();
+    let error = client
+        .get_stream(GetObject::new(bucket(), ObjectKey::new("k").unwrap()))
+        .unwrap_err();
+    assert_eq!(
+        error,
+        R2Error::Network(NetworkError::Timeout(window)),
+        "{error}"
+    );
+    assert_eq!(
+        server.requests(),
+        1,
+        "a stream's body is not retried once it started"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+macro_rules! every_adapter {
+    ($($case:ident),* $(,)?) => {
+        $(
+            mod $case {
+                use super::*;
+
+                #[test]
+                fn r2_tokio() {
+                    super::$case::<TokioScenarioClient>();
+                }
+
+                #[test]
+                fn r2_blocking() {
+                    super::$case::<BlockingScenarioClient>();
+                }
+
+                #[test]
+                fn r2_smol() {
+                    super::$case::<SmolScenarioClient>();
+                }
+            }
+        )*
+    };
+}
+
+every_adapter!(
+    listing_that_never_ends,
+    listing_that_announces_gigabytes,
+    error_text_of_a_hundred_mib,
+    echoed_session_token,
+    body_that_trickles,
+    stream_that_trickles,
+);
