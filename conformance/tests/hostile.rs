@@ -17,7 +17,7 @@ use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioSce
 use conformance::scenarios::ScenarioClient;
 use conformance::servers::{Answer, HostileServer};
 use r2_proto::error::{AuthError, NetworkError, R2Error};
-use r2_proto::ops::{GetObject, ListObjectsV2};
+use r2_proto::ops::{GetObject, HeadObject, ListObjectsV2};
 use r2_proto::replay::Route;
 use r2_proto::resilience::RetryPolicy;
 use r2_proto::{BucketName, Config, ConfigBuilder, Credentials, ObjectKey, ResilienceConfig};
@@ -265,4 +265,29 @@ every_adapter!(
     echoed_session_token,
     body_that_trickles,
     stream_that_trickles,
+    interim_answers_are_skipped_within_a_bound,
 );
+
+fn interim_answers_are_skipped_within_a_bound<C: ScenarioClient>() {
+    let head = || HeadObject::new(bucket(), ObjectKey::new("k").unwrap());
+    let few = HostileServer::start(Answer::Interim { count: 20 }).unwrap();
+    let polite: C = client(config(&few));
+    polite.head(head()).unwrap();
+
+    let endless = HostileServer::start(Answer::Interim { count: 100_000 }).unwrap();
+    let client: C = client(config(&endless));
+    let started = Instant::now();
+    let error = client.head(head()).unwrap_err();
+    assert_eq!(
+        error,
+        R2Error::Network(NetworkError::HeadTooLarge {
+            limit: r2_proto::MAX_RESPONSE_HEAD
+        })
+    );
+    assert_eq!(endless.requests(), 1, "not retried");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, Response};
-use r2_proto::ReadLimits;
 use r2_proto::error::{NetworkError, caused_by};
 use r2_proto::ops::RequestBody;
 use r2_proto::replay::Route;
+use r2_proto::{MAX_RESPONSE_HEAD, ReadLimits};
 use ureq::Agent;
 
 use crate::body::ResponseBody;
@@ -41,6 +41,7 @@ impl Transport {
             .user_agent(concat!("r2-blocking/", env!("CARGO_PKG_VERSION")))
             .max_idle_connections(pool_size)
             .max_idle_connections_per_host(pool_size)
+            .max_response_header_size(MAX_RESPONSE_HEAD)
             .timeout_connect(Some(timeout))
             .timeout_recv_response(Some(timeout))
             .timeout_per_read(Some(timeout))
@@ -155,6 +156,9 @@ impl Read for ChunksReader {
 pub(crate) fn classify(error: &ureq::Error, timeout: Duration) -> NetworkError {
     match error {
         ureq::Error::Timeout(_) => NetworkError::Timeout(timeout),
+        ureq::Error::LargeResponseHeader(..) => NetworkError::HeadTooLarge {
+            limit: MAX_RESPONSE_HEAD,
+        },
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) => NetworkError::Tls(error.to_string()),
         ureq::Error::Io(io) if caused_by::<rustls::Error>(io) => {
             NetworkError::Tls(error.to_string())

@@ -22,6 +22,10 @@ use crate::error::{NetworkError, R2Error};
 use crate::model::{BodyCheck, broken_body, declared_length};
 use crate::ops::{OperationName, RequestInfo};
 
+/// The most bytes an answer's head may take, the interim (1xx) answers
+/// before it included (they are skipped): past it the request fails with
+/// [`NetworkError::HeadTooLarge`]. Every transport enforces it.
+pub const MAX_RESPONSE_HEAD: usize = 64 << 10;
 /// Default for [`ReadLimits::max_body`]: 16 MiB, far above any XML answer
 /// R2 sends (a 1,000-key listing of 1 KiB keys is about 1.5 MiB).
 pub const DEFAULT_MAX_BODY: u64 = 16 << 20;

@@ -65,8 +65,8 @@ pub mod transfer;
 mod xml;
 
 pub use body_limits::{
-    DEFAULT_LOW_SPEED, DEFAULT_MAX_BODY, DEFAULT_MAX_ERROR_BODY, LowSpeed, ReadLimits, ReadWatch,
-    StreamCheck, WholeBody,
+    DEFAULT_LOW_SPEED, DEFAULT_MAX_BODY, DEFAULT_MAX_ERROR_BODY, LowSpeed, MAX_RESPONSE_HEAD,
+    ReadLimits, ReadWatch, StreamCheck, WholeBody,
 };
 pub use client_builder::{BuildClient, ClientBuilder, ClientSettings, DEFAULT_POOL_SIZE};
 pub use client_core::{ClientCore, Now, RequestId, ResilienceConfig};

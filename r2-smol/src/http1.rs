@@ -11,6 +11,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use futures_lite::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use http::{Request, Response};
+use r2_proto::MAX_RESPONSE_HEAD;
 use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
 use ureq_proto::BodyMode;
@@ -26,8 +27,6 @@ use crate::pool::Pool;
 const READ_BUFFER: usize = 32 << 10;
 /// Bytes read at a time for bodies over 1 MiB.
 const LARGE_READ_BUFFER: usize = 256 << 10;
-/// The most a response head may take.
-const MAX_HEAD: usize = 256 << 10;
 
 /// A failed exchange, and whether it failed before any byte of a response
 /// arrived (so a reused keep-alive connection may simply have gone stale).
@@ -117,40 +116,44 @@ pub(crate) async fn round_trip(
     };
     connection.stream.flush().await.map_err(Failure::early)?;
 
-    let mut end = 0;
-    let (used, head) = loop {
-        if end == buffer.len() {
-            if buffer.len() >= MAX_HEAD {
-                return Err(Failure::late(NetworkError::StreamInterrupted(
-                    "the response head is larger than 256 KiB".into(),
-                )));
+    let (mut end, mut skipped) = (0, 0);
+    let (used, head) = 'head: loop {
+        // Interim (1xx) answers are consumed as they come, all that are in.
+        loop {
+            let (used, response) = call
+                .try_response(buffer.get(..end).unwrap_or_default(), false)
+                .map_err(|e| Failure::late(NetworkError::StreamInterrupted(e.to_string())))?;
+            if let Some(response) = response {
+                break 'head (used, response);
             }
+            if used == 0 {
+                break;
+            }
+            skipped += used;
+            buffer.copy_within(used..end, 0);
+            end -= used;
+        }
+        if skipped + end >= MAX_RESPONSE_HEAD {
+            let limit = MAX_RESPONSE_HEAD;
+            return Err(Failure::late(NetworkError::HeadTooLarge { limit }));
+        }
+        if end == buffer.len() {
             buffer.resize(buffer.len() * 2, 0);
         }
         let room = buffer.get_mut(end..).unwrap_or_default();
         let n = connection.stream.read(room).await.map_err(|e| Failure {
             error: NetworkError::ConnectionFailed(e.to_string()),
-            before_response: end == 0,
+            before_response: end == 0 && skipped == 0,
         })?;
         if n == 0 {
             return Err(Failure {
                 error: NetworkError::ConnectionFailed(
                     "the server closed the connection before answering".into(),
                 ),
-                before_response: end == 0,
+                before_response: end == 0 && skipped == 0,
             });
         }
         end += n;
-        let (used, response) = call
-            .try_response(buffer.get(..end).unwrap_or_default(), false)
-            .map_err(|e| Failure::late(NetworkError::StreamInterrupted(e.to_string())))?;
-        if let Some(response) = response {
-            break (used, response);
-        }
-        if used > 0 {
-            buffer.copy_within(used..end, 0);
-            end -= used;
-        }
     };
     match call.proceed() {
         Some(RecvResponseResult::RecvBody(receiving)) => {

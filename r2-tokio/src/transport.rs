@@ -6,14 +6,18 @@
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::future::{Either, select};
+use futures_util::task::AtomicWaker;
 use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use hyper_util::client::legacy::connect::HttpConnector;
 use r2_async::TransportSettings;
+use r2_proto::MAX_RESPONSE_HEAD;
 use r2_proto::error::{NetworkError, source_chain};
 use r2_proto::ops::RequestBody;
 
@@ -111,6 +115,7 @@ impl r2_async::Transport for Transport {
         let slot = self.pool.slot().await?;
         let uri = request.uri();
         let (target, host) = origin_form(uri)?;
+        let interim = Arc::new(Interim::default());
         let outgoing = || {
             let mut outgoing = Request::new(OutgoingBody::of(request.body()));
             *outgoing.method_mut() = request.method().clone();
@@ -119,6 +124,10 @@ impl r2_async::Transport for Transport {
             outgoing
                 .headers_mut()
                 .insert(http::header::HOST, host.clone());
+            let counter = Arc::clone(&interim);
+            hyper::ext::on_informational(&mut outgoing, move |answer| {
+                counter.skipped(answer.headers());
+            });
             outgoing
         };
         let exchange = async {
@@ -136,12 +145,53 @@ impl r2_async::Transport for Transport {
                 Err(error) => Err(classify(&error)),
             }
         };
+        let exchange = async {
+            let too_many = std::pin::pin!(std::future::poll_fn(|cx| interim.poll_over(cx)));
+            match select(std::pin::pin!(exchange), too_many).await {
+                Either::Left((result, _)) => result,
+                Either::Right(_) => Err(NetworkError::HeadTooLarge {
+                    limit: MAX_RESPONSE_HEAD,
+                }),
+            }
+        };
         let (sender, response) = match tokio::time::timeout(self.timeout, exchange).await {
             Ok(result) => result?,
             Err(_) => return Err(NetworkError::Timeout(self.timeout)),
         };
         let returned = self.pool.give_back(uri, sender, slot);
         Ok(response.map(|incoming| WireBody::new(incoming, returned)))
+    }
+}
+
+/// The interim (1xx) answers hyper skipped before a head, by their size:
+/// past [`MAX_RESPONSE_HEAD`] the request ends, as on every transport.
+#[derive(Debug, Default)]
+struct Interim {
+    bytes: AtomicUsize,
+    waker: AtomicWaker,
+}
+
+impl Interim {
+    /// One more interim answer went by.
+    fn skipped(&self, headers: &http::HeaderMap) {
+        let size = headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum::<usize>()
+            + "HTTP/1.1 100 Continue\r\n\r\n".len();
+        if self.bytes.fetch_add(size, Ordering::Relaxed) + size > MAX_RESPONSE_HEAD {
+            self.waker.wake();
+        }
+    }
+
+    /// Ready once the interim answers passed the limit.
+    fn poll_over(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.waker.register(cx.waker());
+        if self.bytes.load(Ordering::Relaxed) > MAX_RESPONSE_HEAD {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 }
 

@@ -23,6 +23,14 @@ pub enum NetworkError {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// An answer's head, with the interim (1xx) answers before it, was
+    /// larger than [`MAX_RESPONSE_HEAD`](crate::MAX_RESPONSE_HEAD). Not
+    /// retried.
+    #[error("the answer's head (interim answers included) is larger than {limit} bytes")]
+    HeadTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// TLS failed (certificate, protocol version). Not retried.
     #[error("TLS failure: {0}")]
     Tls(String),

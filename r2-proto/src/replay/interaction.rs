@@ -373,8 +373,8 @@ pub struct RecordedResponse {
 /// A transport failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordedError {
-    /// `connection_failed`, `timeout`, `stream_interrupted`, `tls` or
-    /// `body_too_large`.
+    /// `connection_failed`, `timeout`, `stream_interrupted`, `tls`,
+    /// `body_too_large` or `head_too_large`.
     pub kind: String,
     /// The failure's text (for a timeout, the time waited in milliseconds).
     pub message: String,
@@ -388,6 +388,7 @@ impl RecordedError {
             NetworkError::StreamInterrupted(m) => ("stream_interrupted", m.clone()),
             NetworkError::Tls(m) => ("tls", m.clone()),
             NetworkError::BodyTooLarge { limit } => ("body_too_large", limit.to_string()),
+            NetworkError::HeadTooLarge { limit } => ("head_too_large", limit.to_string()),
             NetworkError::NotRecorded(miss) => ("not_recorded", miss.to_string()),
         };
         Self {
@@ -405,6 +406,9 @@ impl RecordedError {
             "stream_interrupted" => NetworkError::StreamInterrupted(self.message.clone()),
             "tls" => NetworkError::Tls(self.message.clone()),
             "body_too_large" => NetworkError::BodyTooLarge {
+                limit: self.message.parse().unwrap_or(0),
+            },
+            "head_too_large" => NetworkError::HeadTooLarge {
                 limit: self.message.parse().unwrap_or(0),
             },
             _ => NetworkError::ConnectionFailed(self.message.clone()),

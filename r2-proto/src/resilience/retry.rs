@@ -50,7 +50,8 @@ impl RetryClass {
             R2Error::Network(
                 NetworkError::Tls(_)
                 | NetworkError::NotRecorded(_)
-                | NetworkError::BodyTooLarge { .. },
+                | NetworkError::BodyTooLarge { .. }
+                | NetworkError::HeadTooLarge { .. },
             ) => Self::Permanent,
             R2Error::Network(NetworkError::StreamInterrupted(_))
             | R2Error::Transfer(TransferError::IncompleteBody { .. }) => Self::StreamInterrupted,
