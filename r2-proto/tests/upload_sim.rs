@@ -489,6 +489,7 @@ fn an_uncertain_complete_is_checked_before_it_is_repeated() {
             code: "InternalError",
         },
         Fault::LostAnswer,
+        Fault::AppliedWithBody("<NotWhatWasAskedFor/>"),
     ];
     for fault in cases {
         let faults = once(RequestKind::CompleteMultipartUpload, fault.clone());

@@ -185,7 +185,12 @@ impl Operation for CompleteMultipartUpload {
             self.key.as_str(),
             &self.upload_id,
         );
-        let mut doc = Document::open(&context, response, &["CompleteMultipartUploadResult"])?;
+        // moto 5.2 names its root `…Response`, as it does for ListParts.
+        let roots = [
+            "CompleteMultipartUploadResult",
+            "CompleteMultipartUploadResponse",
+        ];
+        let mut doc = Document::open(&context, response, &roots)?;
         let (mut location, mut bucket, mut key, mut etag) = (None, None, None, None);
         let mut checksums = Checksums::from_headers(response.headers());
         while let Some(child) = doc.next()? {
@@ -271,5 +276,26 @@ mod tests {
              <Part><PartNumber>1</PartNumber><ETag>\"abc\"</ETag>\
              <ChecksumCRC32>AAAAAQ==</ChecksumCRC32></Part></CompleteMultipartUpload>"
         );
+    }
+
+    #[test]
+    fn the_answer_is_read_under_either_root() {
+        let upload = CompleteMultipartUpload::new(
+            BucketName::new("bkt").unwrap(),
+            ObjectKey::new("k").unwrap(),
+            "id",
+            vec![CompletedPart::new(1, "abc")],
+        );
+        for root in [
+            "CompleteMultipartUploadResult",
+            "CompleteMultipartUploadResponse",
+        ] {
+            let body = format!("<{root}><Key>k</Key><ETag>\"e-1\"</ETag></{root}>");
+            let response = Response::new(Bytes::from(body));
+            let output = upload.parse(&response).unwrap();
+            assert_eq!(output.etag.as_str(), "\"e-1\"", "{root}");
+        }
+        let other = Response::new(Bytes::from_static(b"<Other/>"));
+        assert!(matches!(upload.parse(&other), Err(R2Error::Response(_))));
     }
 }

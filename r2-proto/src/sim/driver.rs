@@ -342,6 +342,13 @@ impl Sim {
                     "",
                 ))
             }
+            Some(Fault::AppliedWithBody(body)) => {
+                let (parts, _) = self.server.handle(request, wall).into_parts();
+                Answer::Response(http::Response::from_parts(
+                    parts,
+                    Bytes::from_static(body.as_bytes()),
+                ))
+            }
             Some(Fault::CutBody(keep)) => Answer::Cut(self.server.handle(request, wall), keep),
             Some(Fault::Delay(delay)) => {
                 latency = delay;

@@ -31,6 +31,9 @@ pub enum Fault {
         /// S3 error code.
         code: &'static str,
     },
+    /// The server applies the request and answers with its status and
+    /// headers, but this body in place of its own (one r2 cannot read).
+    AppliedWithBody(&'static str),
     /// A GET's body breaks off after this many bytes.
     CutBody(u64),
     /// The answer takes this long.

@@ -50,12 +50,16 @@ impl Upload {
     }
 
     /// A Complete that failed: a final refusal ends the upload; an uncertain
-    /// outcome (transport failure, server error, or `NoSuchUpload`, which a
-    /// lost earlier success also produces) is checked with HeadObject
-    /// before Complete is tried again.
+    /// outcome (transport failure, server error, `NoSuchUpload`, which a
+    /// lost earlier success also produces, or a success whose body could
+    /// not be read) is checked with HeadObject before Complete is tried
+    /// again: a committed object is never reported as a failed upload.
     pub(super) fn after_complete_failure(&mut self, tries: u32, error: R2Error) {
         let uncertain = RetryClass::of(&error) != RetryClass::Permanent
-            || matches!(error, R2Error::Multipart(MultipartError::NoSuchUpload(_)));
+            || matches!(
+                error,
+                R2Error::Multipart(MultipartError::NoSuchUpload(_)) | R2Error::Response(_)
+            );
         if !uncertain {
             self.fail(failure(None, error));
             return;
