@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
 use conformance::scenarios::ScenarioClient;
 use conformance::servers::{Answer, HostileServer};
-use r2_proto::error::{AuthError, NetworkError, R2Error};
-use r2_proto::ops::{GetObject, HeadObject, ListObjectsV2};
+use r2_proto::error::{AuthError, NetworkError, R2Error, TransferError};
+use r2_proto::model::Integrity;
+use r2_proto::ops::{GetObject, HeadObject, ListObjectsV2, PutObject};
 use r2_proto::replay::Route;
 use r2_proto::resilience::RetryPolicy;
 use r2_proto::{BucketName, Config, ConfigBuilder, Credentials, ObjectKey, ResilienceConfig};
@@ -291,3 +292,35 @@ fn interim_answers_are_skipped_within_a_bound<C: ScenarioClient>() {
         started.elapsed()
     );
 }
+
+fn upload_answered_with_other_bytes<C: ScenarioClient>() {
+    let server = HostileServer::start(Answer::Whole {
+        status: 200,
+        headers: vec![
+            ("etag".into(), "\"0123456789abcdef0123456789abcdef\"".into()),
+            ("x-amz-checksum-crc32".into(), "AAAAAA==".into()),
+        ],
+        body: Vec::new(),
+    })
+    .unwrap();
+    let client: C = client(config(&server));
+    let key = ObjectKey::new("k").unwrap();
+    let policy = RetryPolicy::default();
+    let error = client
+        .put(PutObject::new(bucket(), key.clone(), "hello"))
+        .unwrap_err();
+    let R2Error::Transfer(TransferError::ChecksumMismatch { algorithm, .. }) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*algorithm, "CRC32");
+    assert_eq!(server.requests(), policy.stream_interrupted.max_attempts);
+
+    let md5 = PutObject::new(bucket(), key, "hello").integrity(Integrity::content_md5_of(b"hello"));
+    let error = client.put(md5).unwrap_err();
+    let R2Error::Transfer(TransferError::ChecksumMismatch { algorithm, .. }) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*algorithm, "MD5");
+}
+
+every_adapter!(upload_answered_with_other_bytes);

@@ -44,6 +44,7 @@ use http::Request;
 use crate::attempts::{Attempts, Gate, Verdict};
 use crate::client_core::{ClientCore, Now, RequestId};
 use crate::error::{NetworkError, R2Error, RequestError};
+use crate::model::check_echo;
 use crate::names::BucketName;
 use crate::ops::{Operation, PreparedRequest, RequestBody};
 use crate::resilience::Note;
@@ -305,7 +306,14 @@ impl<O: Operation> Exchange<O> {
             return;
         }
         let outcome = match event {
-            Event::Response { response, .. } => self.operation.parse(&response),
+            Event::Response { response, .. } => {
+                self.operation.parse(&response).and_then(|output| {
+                    if response.status().is_success() {
+                        check_echo(self.prepared.headers(), response.headers())?;
+                    }
+                    Ok(output)
+                })
+            }
             Event::Failed { error, .. } => Err(R2Error::Network(error)),
         };
         match outcome {

@@ -533,6 +533,50 @@ fn a_complete_that_did_not_happen_is_tried_again() {
 }
 
 #[test]
+fn a_part_the_server_stored_otherwise_is_sent_again_then_the_upload_fails_cleanly() {
+    let other = Fault::AppliedWithHeader("x-amz-checksum-crc32", "AAAAAA==");
+    let options = UploadOptions {
+        part_integrity: PartIntegrity::Checksum(ChecksumAlgorithm::Crc32),
+        ..options()
+    };
+    let source = sim::noise(11 * MIB, 41);
+    let run = |faults: Faults| {
+        let mut sim = Sim::new(FakeS3::new(), 42).with_faults(faults);
+        let result = sim.run_upload(
+            &core(),
+            "bucket",
+            "k",
+            source.clone(),
+            SourceMode::Sized,
+            options.clone(),
+        );
+        (sim, result)
+    };
+    let (sim, result) = run(once(RequestKind::UploadPart(2), other.clone()));
+    result.unwrap();
+    let mut parts = parts_sent(&sim);
+    parts.sort_unstable();
+    assert_eq!(parts, [1, 2, 2, 3], "part 2 sent again");
+    assert_eq!(sim.server.object("bucket", "k").unwrap().data, source);
+
+    let always = Faults::none().next(Target::Kind(RequestKind::UploadPart(2)), 100, other);
+    let (sim, result) = run(always);
+    let failure = upload_failure(result.unwrap_err());
+    assert!(
+        matches!(
+            failure.cause,
+            R2Error::Transfer(TransferError::ChecksumMismatch {
+                algorithm: "CRC32",
+                ..
+            })
+        ),
+        "{failure:?}"
+    );
+    assert!(failure.aborted, "the upload is aborted, nothing is left");
+    assert!(sim.server.object("bucket", "k").is_none());
+}
+
+#[test]
 fn a_refused_complete_aborts() {
     let refused = Fault::Error {
         status: 400,

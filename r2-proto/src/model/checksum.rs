@@ -16,7 +16,8 @@ use md5::{Digest as _, Md5};
 use sha1::Sha1;
 use sha2::Sha256;
 
-use crate::error::RequestError;
+use super::ETag;
+use crate::error::{RequestError, TransferError};
 
 /// A checksum algorithm of the `x-amz-checksum-*` family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -274,6 +275,49 @@ impl From<Checksum> for Integrity {
     fn from(checksum: Checksum) -> Self {
         Self::Checksum(checksum)
     }
+}
+
+/// Checks what a server answered to an upload against the integrity header
+/// it was sent: an `x-amz-checksum-*` it echoes must be the one sent, and
+/// with `Content-MD5` a plain ETag (unencrypted, single-part) must be that
+/// MD5. A server that stored other bytes than r2 sent is
+/// [`TransferError::ChecksumMismatch`] (retried like a cut body).
+pub fn check_echo(sent: &http::HeaderMap, answer: &http::HeaderMap) -> Result<(), TransferError> {
+    let text = |headers: &http::HeaderMap, name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::trim)
+            .map(str::to_owned)
+    };
+    for algorithm in ChecksumAlgorithm::ALL {
+        let name = algorithm.header_name();
+        if let (Some(expected), Some(actual)) = (text(sent, name), text(answer, name))
+            && expected != actual
+        {
+            return Err(TransferError::ChecksumMismatch {
+                algorithm: algorithm.as_str(),
+                expected,
+                actual,
+            });
+        }
+    }
+    let encrypted = answer.contains_key("x-amz-server-side-encryption-customer-algorithm")
+        || text(answer, "x-amz-server-side-encryption").is_some_and(|sse| sse.contains("kms"));
+    let etag = text(answer, "etag").map(ETag::new);
+    if let (Some(md5), Some(etag), false) = (text(sent, "content-md5"), &etag, encrypted)
+        && let (Ok(digest), Some(hex)) = (BASE64.decode(md5.as_bytes()), etag.md5_hex())
+    {
+        let expected: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        if !expected.eq_ignore_ascii_case(hex) {
+            return Err(TransferError::ChecksumMismatch {
+                algorithm: "MD5",
+                expected,
+                actual: hex.to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Checksums the server echoed, as it wrote them (base64).

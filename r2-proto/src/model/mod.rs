@@ -10,7 +10,7 @@ mod range;
 mod storage_class;
 
 pub use body_check::{BodyCheck, body_cut_short, broken_body, declared_length};
-pub use checksum::{Checksum, ChecksumAlgorithm, ChecksumType, Checksums, Integrity};
+pub use checksum::{Checksum, ChecksumAlgorithm, ChecksumType, Checksums, Integrity, check_echo};
 pub use etag::{ETag, md5_hex};
 pub use metadata::{MAX_METADATA_BYTES, METADATA_PREFIX, Metadata};
 pub use object_metadata::ObjectMetadata;

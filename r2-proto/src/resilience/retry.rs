@@ -54,7 +54,9 @@ impl RetryClass {
                 | NetworkError::HeadTooLarge { .. },
             ) => Self::Permanent,
             R2Error::Network(NetworkError::StreamInterrupted(_))
-            | R2Error::Transfer(TransferError::IncompleteBody { .. }) => Self::StreamInterrupted,
+            | R2Error::Transfer(
+                TransferError::IncompleteBody { .. } | TransferError::ChecksumMismatch { .. },
+            ) => Self::StreamInterrupted,
             R2Error::Network(_) | R2Error::Transfer(TransferError::RequestTimeout(_)) => {
                 Self::Transient
             }

@@ -349,6 +349,13 @@ impl Sim {
                     Bytes::from_static(body.as_bytes()),
                 ))
             }
+            Some(Fault::AppliedWithHeader(name, value)) => {
+                let mut answer = self.server.handle(request, wall);
+                answer
+                    .headers_mut()
+                    .insert(name, http::HeaderValue::from_static(value));
+                Answer::Response(answer)
+            }
             Some(Fault::CutBody(keep)) => Answer::Cut(self.server.handle(request, wall), keep),
             Some(Fault::Delay(delay)) => {
                 latency = delay;

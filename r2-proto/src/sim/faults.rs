@@ -34,6 +34,9 @@ pub enum Fault {
     /// The server applies the request and answers with its status and
     /// headers, but this body in place of its own (one r2 cannot read).
     AppliedWithBody(&'static str),
+    /// The server applies the request and answers with this header (name,
+    /// value) in place of its own: a checksum or ETag of other bytes.
+    AppliedWithHeader(&'static str, &'static str),
     /// A GET's body breaks off after this many bytes.
     CutBody(u64),
     /// The answer takes this long.
