@@ -19,8 +19,13 @@ pub(crate) async fn len<R: Runtime>(path: &Path) -> io::Result<u64> {
     R::unblock(move || Ok(std::fs::metadata(path)?.len())).await?
 }
 
-/// `len` bytes of the file at `path` from `offset`.
-pub(crate) async fn read_at<R: Runtime>(path: &Path, offset: u64, len: u64) -> io::Result<Bytes> {
+/// `len` bytes of the file at `path` from `offset`, and the file's
+/// length when they were read.
+pub(crate) async fn read_at<R: Runtime>(
+    path: &Path,
+    offset: u64,
+    len: u64,
+) -> io::Result<(Bytes, u64)> {
     let path = path.to_owned();
     let want = usize::try_from(len).map_err(io::Error::other)?;
     R::unblock(move || {
@@ -28,7 +33,7 @@ pub(crate) async fn read_at<R: Runtime>(path: &Path, offset: u64, len: u64) -> i
         file.seek(SeekFrom::Start(offset))?;
         let mut buffer = BytesMut::zeroed(want);
         file.read_exact(&mut buffer)?;
-        Ok(buffer.freeze())
+        Ok((buffer.freeze(), file.metadata()?.len()))
     })
     .await?
 }

@@ -203,12 +203,15 @@ impl Source {
     }
 
     async fn read_part<R: Runtime>(&self, part: u32, offset: u64, len: u64) -> UploadEvent {
-        let read = match self {
-            Self::Bytes(bytes) => Ok(part_of(bytes, offset, len)),
-            Self::File(path) => files::read_at::<R>(path, offset, len).await,
-            Self::Reader(_) => Err(std::io::Error::other("a stream has no offsets")),
-        };
-        UploadEvent::part_read(part, read)
+        match self {
+            Self::Bytes(bytes) => UploadEvent::part_read(part, Ok(part_of(bytes, offset, len))),
+            Self::File(path) => {
+                UploadEvent::file_part_read(part, files::read_at::<R>(path, offset, len).await)
+            }
+            Self::Reader(_) => {
+                UploadEvent::read_failed(part, &std::io::Error::other("a stream has no offsets"))
+            }
+        }
     }
 
     async fn read_stream(&self, part: u32, max: u64) -> UploadEvent {

@@ -183,14 +183,15 @@ impl Source {
     }
 
     fn read_part(&self, part: u32, offset: u64, len: u64, buffer: BytesMut) -> UploadEvent {
-        UploadEvent::part_read(
-            part,
-            match self {
-                Self::Bytes(bytes) => Ok(part_of(bytes, offset, len)),
-                Self::File(path) => read_file_range(path, offset, len, buffer),
-                Self::Reader(_) => Err(std::io::Error::other("a stream has no offsets")),
-            },
-        )
+        match self {
+            Self::Bytes(bytes) => UploadEvent::part_read(part, Ok(part_of(bytes, offset, len))),
+            Self::File(path) => {
+                UploadEvent::file_part_read(part, read_file_range(path, offset, len, buffer))
+            }
+            Self::Reader(_) => {
+                UploadEvent::read_failed(part, &std::io::Error::other("a stream has no offsets"))
+            }
+        }
     }
 
     fn read_stream(&self, part: u32, max: u64, buffer: BytesMut) -> UploadEvent {
@@ -230,16 +231,18 @@ fn fill(reader: &mut dyn Read, max: u64, mut buffer: BytesMut) -> std::io::Resul
     Ok((buffer.freeze(), end))
 }
 
+/// `len` bytes of the file at `path` from `offset`, and the file's length
+/// when they were read.
 fn read_file_range(
     path: &Path,
     offset: u64,
     len: u64,
     mut buffer: BytesMut,
-) -> std::io::Result<Bytes> {
+) -> std::io::Result<(Bytes, u64)> {
     let mut file = std::fs::File::open(path)?;
     file.seek(SeekFrom::Start(offset))?;
     let want = usize::try_from(len).map_err(std::io::Error::other)?;
     buffer.resize(want, 0);
     file.read_exact(&mut buffer)?;
-    Ok(buffer.freeze())
+    Ok((buffer.freeze(), file.metadata()?.len()))
 }

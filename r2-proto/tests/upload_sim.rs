@@ -577,6 +577,25 @@ fn a_part_the_server_stored_otherwise_is_sent_again_then_the_upload_fails_cleanl
 }
 
 #[test]
+fn a_file_that_grows_during_the_upload_fails_it_cleanly() {
+    let source = sim::noise(16 * MIB, 43);
+    let mut sim = Sim::new(FakeS3::new(), 44);
+    let grows = SourceMode::GrowingFile { from: 3, grown: 7 };
+    let result = sim.run_upload(&core(), "bucket", "k", source, grows, options());
+    let failure = upload_failure(result.unwrap_err());
+    assert_eq!(failure.part, Some(3));
+    assert_eq!(
+        failure.cause,
+        R2Error::Transfer(TransferError::SourceChanged {
+            expected: 16 * MIB as u64,
+            found: 16 * MIB as u64 + 7
+        })
+    );
+    assert!(failure.aborted);
+    assert!(sim.server.object("bucket", "k").is_none(), "nothing stored");
+}
+
+#[test]
 fn a_refused_complete_aborts() {
     let refused = Fault::Error {
         status: 400,

@@ -203,6 +203,15 @@ service_errors! {
             /// What went wrong.
             message: String,
         },
+        /// The upload's source file changed length while it was uploaded:
+        /// what was sent would not be the file as it is now.
+        #[error("the source changed during the upload: {found} bytes, {expected} when it began")]
+        SourceChanged {
+            /// Its length when the upload began.
+            expected: u64,
+            /// Its length at a later read.
+            found: u64,
+        },
         /// Writing downloaded bytes to the local sink failed (disk full,
         /// closed pipe); the sink holds an incomplete copy.
         #[error("writing the download failed at offset {offset}: {message}")]

@@ -83,6 +83,14 @@ impl From<R2Error> for SimError {
 pub enum SourceMode {
     /// Known length, read at offsets.
     Sized,
+    /// A file read at offsets, found `grown` bytes longer from part
+    /// `from` on.
+    GrowingFile {
+        /// The first part read after the file grew.
+        from: u32,
+        /// How many bytes it grew by.
+        grown: u64,
+    },
     /// A stream that says it ended with its last bytes.
     StreamEager,
     /// A stream that only notices its end on the next read (0 bytes).
@@ -422,7 +430,9 @@ impl Sim {
         let bucket = BucketName::new(bucket).map_err(R2Error::from)?;
         let key = ObjectKey::new(key).map_err(R2Error::from)?;
         let kind = match mode {
-            SourceMode::Sized => UploadSource::Sized(source.len() as u64),
+            SourceMode::Sized | SourceMode::GrowingFile { .. } => {
+                UploadSource::Sized(source.len() as u64)
+            }
             SourceMode::StreamEager | SourceMode::StreamLazy => UploadSource::Stream,
         };
         let concurrency = options.concurrency;
@@ -456,7 +466,14 @@ impl Sim {
                             }
                         } else {
                             let data = part_of(&source, offset, len);
-                            UploadEvent::PartRead { part, data }
+                            match mode {
+                                SourceMode::GrowingFile { from, grown } => {
+                                    let size = source.len() as u64;
+                                    let file_len = if part >= from { size + grown } else { size };
+                                    UploadEvent::file_part_read(part, Ok((data, file_len)))
+                                }
+                                _ => UploadEvent::PartRead { part, data },
+                            }
                         };
                         reads.push((self.now.instant, event));
                     }

@@ -114,6 +114,17 @@ pub enum UploadEvent {
         /// Its bytes.
         data: Bytes,
     },
+    /// The bytes of a `ReadPart` from a file, with the file's length when
+    /// it was read: a file that grew or shrank since the upload began
+    /// ends it with [`TransferError::SourceChanged`].
+    FilePartRead {
+        /// The part.
+        part: u32,
+        /// Its bytes.
+        data: Bytes,
+        /// The file's length at the read.
+        file_len: u64,
+    },
     /// The bytes of a `ReadStream`; `end` when the stream has no more.
     StreamRead {
         /// The part.
@@ -139,6 +150,19 @@ impl UploadEvent {
     pub fn part_read(part: u32, read: std::io::Result<Bytes>) -> Self {
         match read {
             Ok(data) => Self::PartRead { part, data },
+            Err(error) => Self::read_failed(part, &error),
+        }
+    }
+
+    /// The outcome of reading part `part` at its offset in a file: its
+    /// bytes and the file's length then.
+    pub fn file_part_read(part: u32, read: std::io::Result<(Bytes, u64)>) -> Self {
+        match read {
+            Ok((data, file_len)) => Self::FilePartRead {
+                part,
+                data,
+                file_len,
+            },
             Err(error) => Self::read_failed(part, &error),
         }
     }
@@ -459,10 +483,28 @@ impl Upload {
     pub fn handle(&mut self, now: Now, event: UploadEvent) {
         match event {
             UploadEvent::PartRead { .. }
+            | UploadEvent::FilePartRead { .. }
             | UploadEvent::StreamRead { .. }
             | UploadEvent::ReadFailed { .. }
                 if self.ending() => {}
             UploadEvent::PartRead { part, data } => self.part_read(part, data),
+            UploadEvent::FilePartRead {
+                part,
+                data,
+                file_len,
+            } => match self.plan.map(|plan| plan.total()) {
+                Some(expected) if expected != file_len => {
+                    if let Some(index) = part_index(part) {
+                        self.set_state(index, PartState::Waiting);
+                    }
+                    let changed = TransferError::SourceChanged {
+                        expected,
+                        found: file_len,
+                    };
+                    self.fail(failure(Some(part), changed.into()));
+                }
+                _ => self.part_read(part, data),
+            },
             UploadEvent::StreamRead { part, data, end } => self.stream_read(part, data, end),
             UploadEvent::ReadFailed { part, message } => {
                 self.stream_reading = false;
