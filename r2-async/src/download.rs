@@ -114,16 +114,17 @@ impl<R: Runtime> DownloadRequest<'_, R> {
         let Self { client, sink, spec } = self;
         let result = match sink {
             DownloadSink::File(path) => {
-                let partial = DownloadSpec::partial_path(&path);
-                let result = match drive(client, &spec, Sink::File(&partial)).await {
-                    Ok(output) => files::rename::<R>(&partial, &path)
+                let at = DownloadSpec::partial_path(&path);
+                let mut partial = Partial(Some(at.clone()));
+                let result = match drive(client, &spec, Sink::File(&at)).await {
+                    Ok(output) => files::rename::<R>(&at, &path)
                         .await
                         .map(|()| output)
                         .map_err(|e| R2Error::from(TransferError::sink_failed(0, &e))),
                     Err(error) => Err(error),
                 };
-                if result.is_err() {
-                    let _ignored = files::remove::<R>(&partial).await;
+                if result.is_ok() {
+                    partial.0 = None;
                 }
                 result
             }
@@ -142,6 +143,19 @@ impl<'a, R: Runtime> IntoFuture for DownloadRequest<'a, R> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())
+    }
+}
+
+/// The partial file of a file download, removed unless the download
+/// renamed it into place: when it failed, and when its future was dropped
+/// part-way.
+struct Partial(Option<PathBuf>);
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ignored = std::fs::remove_file(path);
+        }
     }
 }
 

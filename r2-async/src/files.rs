@@ -50,12 +50,6 @@ pub(crate) async fn rename<R: Runtime>(from: &Path, to: &Path) -> io::Result<()>
     R::unblock(move || std::fs::rename(from, to)).await?
 }
 
-/// Removes the file at `path`.
-pub(crate) async fn remove<R: Runtime>(path: &Path) -> io::Result<()> {
-    let path = path.to_owned();
-    R::unblock(move || std::fs::remove_file(path)).await?
-}
-
 /// One range of a file being written from its offset, in batches.
 pub(crate) struct RangeWriter {
     file: Option<File>,

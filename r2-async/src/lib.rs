@@ -17,6 +17,22 @@
 //!
 //! With nothing in flight and no deadline the machine could never move
 //! again; the loop reports that as an error instead of hanging.
+//!
+//! # Cancellation
+//!
+//! Every async fn here may be dropped at any `.await` (by a timeout, a
+//! `select!`, a task abort); what is left behind is defined:
+//! - a single request (`objects()`, `multipart()`) stops where it was: a
+//!   request the server already took may still take effect (a PUT, a
+//!   DELETE), as with any client; its connection is closed, not reused;
+//! - an `upload(..)` dropped part-way has its multipart upload aborted in
+//!   the background on the runtime, so no parts are left stored, unless
+//!   it was asked to `keep_on_failure()` for resuming (its resume state
+//!   was already handed to `on_resume_state`); a single PUT in flight is
+//!   as above;
+//! - a `download(..)` into a file removes its partial file; the target
+//!   file is only ever replaced whole;
+//! - an `ObjectStream` dropped part-way closes its connection.
 
 mod client;
 mod download;

@@ -38,6 +38,10 @@ pub trait Runtime: Debug + Sized + Send + Sync + 'static {
     fn unblock<T: Send + 'static>(
         job: impl FnOnce() -> T + Send + 'static,
     ) -> impl Future<Output = io::Result<T>> + Send;
+
+    /// Runs `task` in the background, detached (the clean-up of a dropped
+    /// upload). `false` when no runtime can take it here.
+    fn spawn(task: impl Future<Output = ()> + Send + 'static) -> bool;
 }
 
 /// A pooled HTTP/1.1 client that sends what the core signed.

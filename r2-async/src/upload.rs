@@ -17,7 +17,7 @@ use futures_util::stream::FuturesUnordered;
 use r2_proto::error::{R2Error, TransferError};
 use r2_proto::telemetry;
 use r2_proto::transfer::{
-    UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec, part_of,
+    Upload, UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec, part_of,
 };
 use r2_proto::{BucketName, ObjectKey};
 
@@ -147,7 +147,12 @@ async fn drive<R: Runtime>(
     spec: &mut UploadSpec,
 ) -> Result<UploadOutput, R2Error> {
     let (source, reader) = Source::of(body).await?;
-    let mut upload = spec.machine(Arc::clone(client.core()), source)?;
+    let upload = spec.machine(Arc::clone(client.core()), source)?;
+    let mut guard = Abandon {
+        upload,
+        client: client.clone(),
+    };
+    let upload = &mut guard.upload;
     let (reader, wire) = (&reader, &client.inner.wire);
     let mut tasks = FuturesUnordered::<Task<'_>>::new();
     loop {
@@ -171,6 +176,34 @@ async fn drive<R: Runtime>(
         }
         if let Some(event) = next_event::<R, _>(&mut tasks, upload.deadline()).await? {
             upload.handle(now(), event);
+        }
+    }
+}
+
+/// An upload being driven. Dropped before it ended (a future given up,
+/// e.g. by a timeout), it hands the abort the machine asks for to the
+/// runtime, so that no multipart upload is left behind on the server
+/// (unless it is kept for resuming).
+struct Abandon<R: Runtime> {
+    upload: Upload,
+    client: R2Client<R>,
+}
+
+impl<R: Runtime> Drop for Abandon<R> {
+    fn drop(&mut self) {
+        let Some(abort) = self.upload.abandoned() else {
+            return;
+        };
+        let client = self.client.clone();
+        let id = self.upload.upload_id().unwrap_or_default().to_owned();
+        let spawned = R::spawn(async move {
+            if let Err(error) = client.multipart().abort(abort).await {
+                tracing::warn!(upload_id = %id, %error, "the abort of a dropped upload failed");
+            }
+        });
+        if !spawned {
+            let id = self.upload.upload_id().unwrap_or_default();
+            tracing::warn!(upload_id = %id, "a dropped upload could not be aborted: no runtime");
         }
     }
 }

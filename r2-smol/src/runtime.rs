@@ -2,6 +2,7 @@
 //! async-io sockets, async-io's timers, smol's blocking pool, and the
 //! caller's `futures-io` readers and writers. No tokio anywhere.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::time::Instant;
@@ -31,6 +32,11 @@ impl Runtime for Smol {
 
     async fn unblock<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> io::Result<T> {
         Ok(smol::unblock(job).await)
+    }
+
+    fn spawn(task: impl Future<Output = ()> + Send + 'static) -> bool {
+        smol::spawn(task).detach();
+        true
     }
 }
 

@@ -1,6 +1,7 @@
 //! The tokio runtime under the shared driver: hyper's pooled transport,
 //! tokio's timers and blocking pool, and the caller's tokio readers and writers.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::time::Instant;
@@ -31,6 +32,16 @@ impl Runtime for Tokio {
         tokio::task::spawn_blocking(job)
             .await
             .map_err(io::Error::other)
+    }
+
+    fn spawn(task: impl Future<Output = ()> + Send + 'static) -> bool {
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(task);
+                true
+            }
+            Err(_) => false,
+        }
     }
 }
 

@@ -367,6 +367,24 @@ impl Upload {
         self.upload_id.as_deref()
     }
 
+    /// What a driver whose upload is given up part-way (an async upload
+    /// future dropped before it ended) sends so that nothing is left behind
+    /// on the server: the abort of the multipart upload, unless the upload
+    /// is kept for resuming ([`UploadOptions::keep_on_failure`]), has none
+    /// yet, or already ended.
+    pub fn abandoned(&self) -> Option<AbortMultipartUpload> {
+        let over = matches!(self.phase, Phase::Finished(_) | Phase::Aborting(..));
+        if over || self.options.keep_on_failure {
+            return None;
+        }
+        let id = self.upload_id.clone()?;
+        Some(AbortMultipartUpload::new(
+            self.bucket.clone(),
+            self.key.clone(),
+            id,
+        ))
+    }
+
     /// The part size in use.
     pub fn part_size(&self) -> u64 {
         self.part_size
