@@ -2,10 +2,13 @@
 # a free loopback port with signature checking on, and exports
 # R2_TEST_MOTO_ENDPOINT / _ACCESS_KEY_ID / _SECRET_ACCESS_KEY for the
 # conformance tests. The server is stopped when the sourcing shell exits.
-moto_venv=${R2_MOTO_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/r2-moto-venv}
+# Every package is pinned exactly in .ci/moto-requirements.txt; the venv is
+# keyed by that file, so a changed pin installs afresh.
+moto_pins=$(sha256sum .ci/moto-requirements.txt | cut -c1-12)
+moto_venv=${R2_MOTO_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/r2-moto-venv-$moto_pins}
 if [ ! -x "$moto_venv/bin/moto_server" ]; then
     python3 -m venv "$moto_venv"
-    "$moto_venv/bin/pip" install --quiet 'moto[server]>=5.1,<6' 'boto3>=1.35'
+    "$moto_venv/bin/pip" install --quiet --no-deps -r .ci/moto-requirements.txt
 fi
 moto_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 moto_log=$(mktemp)
