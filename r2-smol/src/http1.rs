@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::Bytes;
-use futures_lite::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use http::{Request, Response};
 use r2_proto::MAX_RESPONSE_HEAD;
 use r2_proto::error::NetworkError;
@@ -91,15 +91,21 @@ pub(crate) async fn round_trip(
             return Err(Failure::early("the request head does not fit its buffer"));
         }
     }
+    // Bytes of an answer that came while the body was still going out.
+    let mut early = 0;
     let mut call = match call.proceed().map_err(Failure::early)? {
         Some(SendRequestResult::SendBody(mut sending)) => {
             for piece in pieces(request.body()) {
-                write(&mut connection, piece).await?;
+                if early == 0 {
+                    early = write_watching(&mut connection, piece, &mut buffer).await?;
+                }
+                // After an early answer the rest is counted, never sent: the
+                // server has answered, and the connection is closed after.
                 sending
                     .consume_direct_write(piece.len())
                     .map_err(Failure::early)?;
             }
-            if !sending.can_proceed() {
+            if !sending.can_proceed() && early == 0 {
                 let (_, n) = sending.write(&[], &mut buffer).map_err(Failure::early)?;
                 write(&mut connection, buffer.get(..n).unwrap_or_default()).await?;
             }
@@ -116,7 +122,7 @@ pub(crate) async fn round_trip(
     };
     connection.stream.flush().await.map_err(Failure::early)?;
 
-    let (mut end, mut skipped) = (0, 0);
+    let (mut end, mut skipped) = (early, 0);
     let (used, head) = 'head: loop {
         // Interim (1xx) answers are consumed as they come, all that are in.
         loop {
@@ -160,7 +166,7 @@ pub(crate) async fn round_trip(
             let framing = match receiving.body_mode() {
                 BodyMode::LengthDelimited(left) => Framing::Length {
                     left,
-                    reusable: keeps_alive(&head),
+                    reusable: early == 0 && keeps_alive(&head),
                 },
                 mode => Framing::Decoded {
                     call: Box::new(receiving),
@@ -185,7 +191,7 @@ pub(crate) async fn round_trip(
             })
         }
         Some(RecvResponseResult::Cleanup(cleanup)) => {
-            if !cleanup.must_close_connection() && used == end {
+            if !cleanup.must_close_connection() && used == end && early == 0 {
                 let (pool, origin) = home;
                 connection.buffer = kept(buffer);
                 pool.put(origin, connection, Instant::now());
@@ -231,6 +237,42 @@ fn pieces(body: &RequestBody) -> Vec<&[u8]> {
         RequestBody::Bytes(bytes) => vec![bytes.as_ref()],
         RequestBody::Chunks(chunks) => chunks.iter().map(AsRef::as_ref).collect(),
     }
+}
+
+/// Writes a piece of the request body while watching the connection for
+/// an answer: a server may refuse a request (a 403, a 413) before it reads
+/// the body, and may then stop reading. Returns 0 once all of `bytes` went
+/// out, or how many bytes of an early answer are now at the start of
+/// `buffer` (the rest of the body is then not sent).
+async fn write_watching(
+    connection: &mut Connection,
+    bytes: &[u8],
+    buffer: &mut [u8],
+) -> Result<usize, Failure> {
+    let stream = &mut connection.stream;
+    let mut at = 0;
+    std::future::poll_fn(|cx| {
+        loop {
+            if let Poll::Ready(read) = Pin::new(&mut *stream).poll_read(cx, buffer) {
+                return Poll::Ready(match read {
+                    Ok(0) => Err(Failure::early("the server closed the connection")),
+                    Ok(n) => Ok(n),
+                    Err(error) => Err(Failure::early(error)),
+                });
+            }
+            let rest = bytes.get(at..).unwrap_or_default();
+            if rest.is_empty() {
+                return Poll::Ready(Ok(0));
+            }
+            match Pin::new(&mut *stream).poll_write(cx, rest) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(Failure::early("write zero"))),
+                Poll::Ready(Ok(n)) => at += n,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(Failure::early(error))),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    })
+    .await
 }
 
 async fn write(connection: &mut Connection, bytes: &[u8]) -> Result<(), Failure> {

@@ -47,6 +47,17 @@ pub enum Answer {
         /// The pause between bytes.
         every: Duration,
     },
+    /// An error answered as soon as the request head is in, the body never
+    /// read, and the connection then held open (reading nothing) for
+    /// `hold`.
+    RefuseEarly {
+        /// The status code.
+        status: u16,
+        /// The error body.
+        body: Vec<u8>,
+        /// How long the connection stays open after the answer.
+        hold: Duration,
+    },
     /// `count` interim `100 Continue` answers, then `204 No Content`.
     Interim {
         /// How many interim answers.
@@ -138,6 +149,18 @@ fn serve(
         let Some(body_len) = read_head(&mut reader)? else {
             return Ok(());
         };
+        if let Answer::RefuseEarly { status, body, hold } = answer {
+            requests.fetch_add(1, Ordering::Relaxed);
+            let head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            out.write_all(head.as_bytes())?;
+            out.write_all(body)?;
+            out.flush()?;
+            std::thread::sleep(*hold);
+            return Ok(());
+        }
         std::io::copy(&mut (&mut reader).take(body_len), &mut std::io::sink())?;
         requests.fetch_add(1, Ordering::Relaxed);
         let count = |n: usize| {
@@ -193,6 +216,7 @@ fn serve(
                     count(1);
                 }
             }
+            Answer::RefuseEarly { .. } => {}
             Answer::Interim { count: interim } => {
                 for _ in 0..*interim {
                     out.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
