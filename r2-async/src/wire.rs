@@ -103,23 +103,6 @@ pub(crate) async fn read_all<R: Runtime>(
     }
 }
 
-/// Reads the body of the answer to `request` whole (see [`read_all`]).
-pub(crate) async fn read_answer<R: Runtime>(
-    limits: &ReadLimits,
-    request: &Request<RequestBody>,
-    parts: &http::response::Parts,
-    body: &mut Body<R>,
-) -> Result<Bytes, NetworkError> {
-    let whole = WholeBody::answer(
-        limits,
-        request,
-        parts.status,
-        &parts.headers,
-        Instant::now(),
-    )?;
-    read_all(body, whole).await
-}
-
 /// The runtime's transport behind the client's route.
 #[derive(Debug)]
 pub(crate) struct Wire<R: Runtime> {
@@ -176,7 +159,8 @@ impl<R: Runtime> Wire<R> {
     ) -> Result<Response<Bytes>, NetworkError> {
         let (parts, body) = self.transport.send(request).await?.into_parts();
         let mut body = Body::<R>::Wire(body);
-        let bytes = read_answer(&self.limits, request, &parts, &mut body).await?;
+        let whole = WholeBody::answer(&self.limits, request, &parts, Instant::now())?;
+        let bytes = read_all(&mut body, whole).await?;
         Ok(Response::from_parts(parts, bytes))
     }
 }
@@ -210,9 +194,12 @@ pub(crate) async fn read_whole<R: Runtime>(
 ) -> Event {
     let Opened { response, trace } = opened;
     let (parts, mut body) = response.into_parts();
-    let read = read_answer(wire.limits(), request, &parts, &mut body)
-        .instrument(trace.span().clone())
-        .await;
+    let read = async {
+        let whole = WholeBody::answer(wire.limits(), request, &parts, Instant::now())?;
+        read_all(&mut body, whole).await
+    }
+    .instrument(trace.span().clone())
+    .await;
     trace.body_read(request, &read);
     Event::read(id, parts, read)
 }

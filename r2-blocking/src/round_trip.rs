@@ -67,13 +67,7 @@ pub(crate) fn read_answer(
     parts: &http::response::Parts,
     body: ResponseBody,
 ) -> Result<Bytes, NetworkError> {
-    let whole = WholeBody::answer(
-        limits,
-        request,
-        parts.status,
-        &parts.headers,
-        Instant::now(),
-    )?;
+    let whole = WholeBody::answer(limits, request, parts, Instant::now())?;
     read_all(body, whole, limits.idle)
 }
 

@@ -96,11 +96,7 @@ impl Transport {
         &self,
         request: &Request<RequestBody>,
     ) -> Result<Response<ResponseBody>, NetworkError> {
-        let chunks: Vec<Bytes> = match request.body() {
-            RequestBody::Empty | RequestBody::Stream { .. } => Vec::new(),
-            RequestBody::Bytes(bytes) => vec![bytes.clone()],
-            RequestBody::Chunks(chunks) => chunks.clone(),
-        };
+        let chunks = request.body().pieces().to_vec();
         // A body without Content-Length (GET, HEAD, DELETE) goes as no body
         // at all; a reader alone would make ureq send it chunked.
         let body = if request.headers().contains_key(http::header::CONTENT_LENGTH) {

@@ -176,8 +176,7 @@ pub struct WholeBody {
 }
 
 impl WholeBody {
-    /// The body of the answer to `request` whose head (`status`,
-    /// `headers`) arrived at `now`. A success body may take
+    /// The body of the answer to `request` whose `head` arrived at `now`. A success body may take
     /// [`max_body`](ReadLimits::max_body) bytes (a whole-object GET: its
     /// `Content-Length`, however large: the caller asked for the object in
     /// memory); one that announces more fails at once, unread. An error body
@@ -185,11 +184,11 @@ impl WholeBody {
     pub fn answer<B>(
         limits: &ReadLimits,
         request: &Request<B>,
-        status: StatusCode,
-        headers: &HeaderMap,
+        head: &http::response::Parts,
         now: Instant,
     ) -> Result<Self, NetworkError> {
-        if !status.is_success() {
+        let headers = &head.headers;
+        if !head.status.is_success() {
             return Ok(Self::error(limits, headers, now));
         }
         let declared = declared_length(headers);
@@ -423,6 +422,13 @@ mod tests {
         signed(&GetObject::new(bucket, key).to_request(&endpoint).unwrap())
     }
 
+    fn head(status: StatusCode, headers: HeaderMap) -> http::response::Parts {
+        let (mut parts, ()) = http::Response::new(()).into_parts();
+        parts.status = status;
+        parts.headers = headers;
+        parts
+    }
+
     fn length(n: u64) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert(http::header::CONTENT_LENGTH, n.into());
@@ -460,13 +466,19 @@ mod tests {
     #[test]
     fn a_success_body_past_its_limit_fails_and_an_error_body_is_cut() {
         let now = Instant::now();
-        let announced = WholeBody::answer(&limits(), &list(), StatusCode::OK, &length(2000), now);
+        let announced =
+            WholeBody::answer(&limits(), &list(), &head(StatusCode::OK, length(2000)), now);
         assert_eq!(
             announced.unwrap_err(),
             NetworkError::BodyTooLarge { limit: 1000 }
         );
-        let mut chunked =
-            WholeBody::answer(&limits(), &list(), StatusCode::OK, &HeaderMap::new(), now).unwrap();
+        let mut chunked = WholeBody::answer(
+            &limits(),
+            &list(),
+            &head(StatusCode::OK, HeaderMap::new()),
+            now,
+        )
+        .unwrap();
         assert_eq!(chunked.take(Bytes::from(vec![b'a'; 600]), now), Ok(true));
         assert_eq!(
             chunked.take(Bytes::from(vec![b'a'; 600]), now),
@@ -476,8 +488,7 @@ mod tests {
         let mut error = WholeBody::answer(
             &limits(),
             &list(),
-            StatusCode::FORBIDDEN,
-            &length(1 << 30),
+            &head(StatusCode::FORBIDDEN, length(1 << 30)),
             now,
         )
         .unwrap();
@@ -492,12 +503,16 @@ mod tests {
     fn a_whole_object_may_take_its_announced_length() {
         let now = Instant::now();
         let mut body =
-            WholeBody::answer(&limits(), &get(), StatusCode::OK, &length(5000), now).unwrap();
+            WholeBody::answer(&limits(), &get(), &head(StatusCode::OK, length(5000)), now).unwrap();
         assert_eq!(body.take(Bytes::from(vec![0; 3000]), now), Ok(true));
         assert_eq!(body.take(Bytes::from(vec![0; 2000]), now), Ok(true));
         assert_eq!(body.ended().len(), 5000);
-        let unannounced =
-            WholeBody::answer(&limits(), &get(), StatusCode::OK, &HeaderMap::new(), now);
+        let unannounced = WholeBody::answer(
+            &limits(),
+            &get(),
+            &head(StatusCode::OK, HeaderMap::new()),
+            now,
+        );
         let mut unannounced = unannounced.unwrap();
         assert!(unannounced.take(Bytes::from(vec![0; 1001]), now).is_err());
     }
@@ -506,14 +521,14 @@ mod tests {
     fn a_body_cut_short_goes_to_the_operation_and_one_piece_is_not_copied() {
         let now = Instant::now();
         let mut body =
-            WholeBody::answer(&limits(), &list(), StatusCode::OK, &length(10), now).unwrap();
+            WholeBody::answer(&limits(), &list(), &head(StatusCode::OK, length(10)), now).unwrap();
         let piece = Bytes::from_static(b"abc");
         body.take(piece.clone(), now).unwrap();
         let reset = NetworkError::StreamInterrupted("reset".into());
         let kept = body.broke(reset).unwrap();
         assert_eq!(kept.as_ptr(), piece.as_ptr());
         let mut body =
-            WholeBody::answer(&limits(), &list(), StatusCode::OK, &length(10), now).unwrap();
+            WholeBody::answer(&limits(), &list(), &head(StatusCode::OK, length(10)), now).unwrap();
         body.take(piece, now).unwrap();
         let stall = NetworkError::Timeout(Duration::from_secs(1));
         assert_eq!(body.broke(stall.clone()), Err(stall));

@@ -3,7 +3,6 @@
 
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_rustls::TlsConnector;
 use futures_rustls::client::TlsStream;
@@ -12,8 +11,6 @@ use http::Uri;
 use r2_proto::error::NetworkError;
 use rustls::pki_types::ServerName;
 use smol::net::TcpStream;
-
-use crate::timeout::within;
 
 /// Where a connection goes: scheme, host and port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -81,32 +78,29 @@ impl Connection {
     }
 }
 
-/// Opens a connection to `origin` within `timeout`, with TLS for https.
+/// Opens a connection to `origin`, with TLS for https (the caller bounds
+/// the time it takes).
 pub(crate) async fn connect(
     origin: &Origin,
     tls: &Arc<rustls::ClientConfig>,
-    timeout: Duration,
 ) -> Result<Connection, NetworkError> {
-    within(timeout, async {
-        let tcp = TcpStream::connect((origin.host.as_str(), origin.port))
-            .await
-            .map_err(|e| {
-                NetworkError::ConnectionFailed(format!("{}:{}: {e}", origin.host, origin.port))
-            })?;
-        tcp.set_nodelay(true)
-            .map_err(|e| NetworkError::ConnectionFailed(e.to_string()))?;
-        if !origin.https {
-            return Ok(Connection::over(Either::Left(tcp)));
-        }
-        let name = ServerName::try_from(origin.host.clone())
-            .map_err(|e| NetworkError::Tls(format!("{}: {e}", origin.host)))?;
-        let stream = TlsConnector::from(Arc::clone(tls))
-            .connect(name, tcp)
-            .await
-            .map_err(|e| handshake_error(&e))?;
-        Ok(Connection::over(Either::Right(Box::new(stream))))
-    })
-    .await
+    let tcp = TcpStream::connect((origin.host.as_str(), origin.port))
+        .await
+        .map_err(|e| {
+            NetworkError::ConnectionFailed(format!("{}:{}: {e}", origin.host, origin.port))
+        })?;
+    tcp.set_nodelay(true)
+        .map_err(|e| NetworkError::ConnectionFailed(e.to_string()))?;
+    if !origin.https {
+        return Ok(Connection::over(Either::Left(tcp)));
+    }
+    let name = ServerName::try_from(origin.host.clone())
+        .map_err(|e| NetworkError::Tls(format!("{}: {e}", origin.host)))?;
+    let stream = TlsConnector::from(Arc::clone(tls))
+        .connect(name, tcp)
+        .await
+        .map_err(|e| handshake_error(&e))?;
+    Ok(Connection::over(Either::Right(Box::new(stream))))
 }
 
 /// A failed handshake: a TLS failure when rustls says so, else the

@@ -95,7 +95,7 @@ pub(crate) async fn round_trip(
     let mut early = 0;
     let mut call = match call.proceed().map_err(Failure::early)? {
         Some(SendRequestResult::SendBody(mut sending)) => {
-            for piece in pieces(request.body()) {
+            for piece in request.body().pieces() {
                 if early == 0 {
                     early = write_watching(&mut connection, piece, &mut buffer).await?;
                 }
@@ -104,10 +104,6 @@ pub(crate) async fn round_trip(
                 sending
                     .consume_direct_write(piece.len())
                     .map_err(Failure::early)?;
-            }
-            if !sending.can_proceed() && early == 0 {
-                let (_, n) = sending.write(&[], &mut buffer).map_err(Failure::early)?;
-                write(&mut connection, buffer.get(..n).unwrap_or_default()).await?;
             }
             sending
                 .proceed()
@@ -228,15 +224,6 @@ fn kept(mut buffer: Vec<u8>) -> Vec<u8> {
         buffer.shrink_to_fit();
     }
     buffer
-}
-
-/// The pieces of a body the core holds.
-fn pieces(body: &RequestBody) -> Vec<&[u8]> {
-    match body {
-        RequestBody::Empty | RequestBody::Stream { .. } => Vec::new(),
-        RequestBody::Bytes(bytes) => vec![bytes.as_ref()],
-        RequestBody::Chunks(chunks) => chunks.iter().map(AsRef::as_ref).collect(),
-    }
 }
 
 /// Writes a piece of the request body while watching the connection for

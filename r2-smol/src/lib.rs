@@ -30,7 +30,6 @@ mod connection;
 mod http1;
 mod pool;
 mod runtime;
-mod timeout;
 mod transport;
 
 pub use r2_proto as proto;

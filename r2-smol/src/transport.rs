@@ -17,7 +17,6 @@ use smol::lock::SemaphoreGuardArc;
 use crate::connection::{Origin, connect};
 use crate::http1::{self, Sent, WireBody};
 use crate::pool::Pool;
-use crate::timeout::within;
 
 /// A response body on its connection (none when the response has no
 /// body), holding the request's pool slot until it is read or dropped.
@@ -73,7 +72,7 @@ impl r2_async::Transport for Transport {
                     Err(failure) => return Err(failure.error),
                 }
             }
-            let connection = connect(&origin, &self.tls, self.timeout).await?;
+            let connection = connect(&origin, &self.tls).await?;
             http1::round_trip(connection, request, home)
                 .await
                 .map_err(|failure| failure.error)
@@ -86,4 +85,17 @@ impl r2_async::Transport for Transport {
         };
         Ok(head.map(|()| body))
     }
+}
+
+/// `future`, or [`NetworkError::Timeout`] once `timeout` has passed (on
+/// async-io's timers, which need no particular executor).
+async fn within<T>(
+    timeout: Duration,
+    future: impl std::future::Future<Output = Result<T, NetworkError>>,
+) -> Result<T, NetworkError> {
+    futures_lite::future::or(future, async {
+        smol::Timer::after(timeout).await;
+        Err(NetworkError::Timeout(timeout))
+    })
+    .await
 }

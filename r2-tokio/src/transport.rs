@@ -35,11 +35,7 @@ impl OutgoingBody {
     /// The body of `body`; a `Stream` body has no bytes in the core and is
     /// refused by the caller before this point.
     fn of(body: &RequestBody) -> Self {
-        let chunks: VecDeque<Bytes> = match body {
-            RequestBody::Empty | RequestBody::Stream { .. } => VecDeque::new(),
-            RequestBody::Bytes(bytes) => VecDeque::from([bytes.clone()]),
-            RequestBody::Chunks(chunks) => chunks.iter().cloned().collect(),
-        };
+        let chunks: VecDeque<Bytes> = body.pieces().iter().cloned().collect();
         let remaining = chunks.iter().map(|c| c.len() as u64).sum();
         Self { chunks, remaining }
     }

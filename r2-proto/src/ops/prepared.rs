@@ -32,6 +32,16 @@ pub enum RequestBody {
 }
 
 impl RequestBody {
+    /// The pieces of the body the core holds, to send one after the other
+    /// without copying them together (none for `Empty` and `Stream`).
+    pub fn pieces(&self) -> &[Bytes] {
+        match self {
+            Self::Empty | Self::Stream { .. } => &[],
+            Self::Bytes(bytes) => std::slice::from_ref(bytes),
+            Self::Chunks(chunks) => chunks,
+        }
+    }
+
     /// The number of bytes the body holds.
     pub fn content_length(&self) -> u64 {
         match self {
