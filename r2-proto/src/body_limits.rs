@@ -19,7 +19,7 @@ use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, Request, StatusCode};
 
 use crate::error::{NetworkError, R2Error};
-use crate::model::{BodyCheck, broken_body, declared_length};
+use crate::model::{BodyCheck, broken_off, declared_length};
 use crate::ops::{OperationName, RequestInfo};
 
 /// The most bytes an answer's head may take, the interim (1xx) answers
@@ -163,7 +163,8 @@ impl ReadWatch {
 /// An answer's body read whole into memory, within its limits.
 #[derive(Debug)]
 pub struct WholeBody {
-    headers: HeaderMap,
+    /// The `Content-Length` the answer announced.
+    declared: Option<u64>,
     /// The most bytes kept.
     limit: u64,
     /// An error body: past `limit` the rest is left unread, not refused.
@@ -218,7 +219,7 @@ impl WholeBody {
         now: Instant,
     ) -> Self {
         Self {
-            headers: headers.clone(),
+            declared: declared_length(headers),
             limit,
             error_body,
             first: None,
@@ -237,7 +238,7 @@ impl WholeBody {
     /// that reads into one of its own: `max`, or less when the body
     /// announced less (a small answer needs no large, zeroed buffer).
     pub fn buffer_size(&self, max: usize) -> usize {
-        let declared = declared_length(&self.headers).unwrap_or(u64::MAX);
+        let declared = self.declared.unwrap_or(u64::MAX);
         let left = declared.min(self.limit).saturating_sub(self.received);
         usize::try_from(left)
             .unwrap_or(usize::MAX)
@@ -298,9 +299,10 @@ impl WholeBody {
 
     /// The body broke off with the transport's `error`: the bytes that came,
     /// when the operation is to judge them (a body cut short of its
-    /// `Content-Length`, see [`broken_body`]), else the error.
+    /// `Content-Length`, as [`broken_body`](crate::model::broken_body)
+    /// decides), else the error; a stall always stays a timeout.
     pub fn broke(self, error: NetworkError) -> Result<Bytes, NetworkError> {
-        broken_body(&self.headers, self.received, error)?;
+        broken_off(self.declared, self.received, error)?;
         Ok(self.ended())
     }
 }

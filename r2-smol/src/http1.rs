@@ -239,14 +239,9 @@ async fn write_watching(
     let stream = &mut connection.stream;
     let mut at = 0;
     std::future::poll_fn(|cx| {
+        // The socket is asked for an answer only when a write must wait: a
+        // body that goes out at once costs nothing more.
         loop {
-            if let Poll::Ready(read) = Pin::new(&mut *stream).poll_read(cx, buffer) {
-                return Poll::Ready(match read {
-                    Ok(0) => Err(Failure::early("the server closed the connection")),
-                    Ok(n) => Ok(n),
-                    Err(error) => Err(Failure::early(error)),
-                });
-            }
             let rest = bytes.get(at..).unwrap_or_default();
             if rest.is_empty() {
                 return Poll::Ready(Ok(0));
@@ -255,9 +250,16 @@ async fn write_watching(
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(Failure::early("write zero"))),
                 Poll::Ready(Ok(n)) => at += n,
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(Failure::early(error))),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => break,
             }
         }
+        Pin::new(&mut *stream)
+            .poll_read(cx, buffer)
+            .map(|read| match read {
+                Ok(0) => Err(Failure::early("the server closed the connection")),
+                Ok(n) => Ok(n),
+                Err(error) => Err(Failure::early(error)),
+            })
     })
     .await
 }

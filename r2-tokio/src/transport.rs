@@ -11,7 +11,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::future::{Either, select};
 use futures_util::task::AtomicWaker;
 use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
@@ -141,16 +140,16 @@ impl r2_async::Transport for Transport {
                 Err(error) => Err(classify(&error)),
             }
         };
-        let exchange = async {
-            let too_many = std::pin::pin!(std::future::poll_fn(|cx| interim.poll_over(cx)));
-            match select(std::pin::pin!(exchange), too_many).await {
-                Either::Left((result, _)) => result,
-                Either::Right(_) => Err(NetworkError::HeadTooLarge {
-                    limit: MAX_RESPONSE_HEAD,
-                }),
+        // Pinned where it is, so the large exchange future is not moved again.
+        let mut exchange = std::pin::pin!(exchange);
+        let guarded = std::future::poll_fn(|cx| {
+            if interim.poll_over(cx).is_ready() {
+                let limit = MAX_RESPONSE_HEAD;
+                return Poll::Ready(Err(NetworkError::HeadTooLarge { limit }));
             }
-        };
-        let (sender, response) = match tokio::time::timeout(self.timeout, exchange).await {
+            exchange.as_mut().poll(cx)
+        });
+        let (sender, response) = match tokio::time::timeout(self.timeout, guarded).await {
             Ok(result) => result?,
             Err(_) => return Err(NetworkError::Timeout(self.timeout)),
         };

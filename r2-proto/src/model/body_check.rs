@@ -212,11 +212,20 @@ pub fn body_cut_short(headers: &HeaderMap, received: u64) -> bool {
 pub fn broken_body(
     headers: &HeaderMap,
     received: u64,
-    error: crate::error::NetworkError,
-) -> Result<(), crate::error::NetworkError> {
+    error: NetworkError,
+) -> Result<(), NetworkError> {
+    broken_off(declared_length(headers), received, error)
+}
+
+/// [`broken_body`] for a body that announced `declared` bytes.
+pub(crate) fn broken_off(
+    declared: Option<u64>,
+    received: u64,
+    error: NetworkError,
+) -> Result<(), NetworkError> {
     match error {
-        crate::error::NetworkError::Timeout(_) => Err(error),
-        _ if body_cut_short(headers, received) => Ok(()),
+        NetworkError::Timeout(_) => Err(error),
+        _ if declared.is_some_and(|expected| received < expected) => Ok(()),
         _ => Err(error),
     }
 }

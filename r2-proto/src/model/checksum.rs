@@ -283,16 +283,18 @@ impl From<Checksum> for Integrity {
 /// MD5. A server that stored other bytes than r2 sent is
 /// [`TransferError::ChecksumMismatch`] (retried like a cut body).
 pub fn check_echo(sent: &http::HeaderMap, answer: &http::HeaderMap) -> Result<(), TransferError> {
-    let text = |headers: &http::HeaderMap, name: &str| {
-        headers
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .map(str::trim)
-            .map(str::to_owned)
-    };
-    for algorithm in ChecksumAlgorithm::ALL {
-        let name = algorithm.header_name();
-        if let (Some(expected), Some(actual)) = (text(sent, name), text(answer, name))
+    let text = |value: &http::HeaderValue| value.to_str().ok().map(str::trim).map(str::to_owned);
+    // The answer's few headers are scanned once; only an echoed checksum
+    // is looked up among those sent.
+    for (name, actual) in answer {
+        let Some(algorithm) = name.as_str().strip_prefix("x-amz-checksum-").and_then(|_| {
+            ChecksumAlgorithm::ALL
+                .into_iter()
+                .find(|a| a.header_name() == name.as_str())
+        }) else {
+            continue;
+        };
+        if let (Some(expected), Some(actual)) = (sent.get(name).and_then(text), text(actual))
             && expected != actual
         {
             return Err(TransferError::ChecksumMismatch {
@@ -302,10 +304,16 @@ pub fn check_echo(sent: &http::HeaderMap, answer: &http::HeaderMap) -> Result<()
             });
         }
     }
-    let encrypted = answer.contains_key("x-amz-server-side-encryption-customer-algorithm")
-        || text(answer, "x-amz-server-side-encryption").is_some_and(|sse| sse.contains("kms"));
-    let etag = text(answer, "etag").map(ETag::new);
-    if let (Some(md5), Some(etag), false) = (text(sent, "content-md5"), &etag, encrypted)
+    let Some(md5) = sent.get(CONTENT_MD5).and_then(text) else {
+        return Ok(());
+    };
+    let encrypted = answer.contains_key(SSE_CUSTOMER)
+        || answer
+            .get(SSE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|sse| sse.contains("kms"));
+    let etag = answer.get(http::header::ETAG).and_then(text).map(ETag::new);
+    if let (Some(etag), false) = (&etag, encrypted)
         && let (Ok(digest), Some(hex)) = (BASE64.decode(md5.as_bytes()), etag.md5_hex())
     {
         let expected: String = digest.iter().map(|b| format!("{b:02x}")).collect();
@@ -319,6 +327,11 @@ pub fn check_echo(sent: &http::HeaderMap, answer: &http::HeaderMap) -> Result<()
     }
     Ok(())
 }
+
+const CONTENT_MD5: http::HeaderName = http::HeaderName::from_static("content-md5");
+const SSE: http::HeaderName = http::HeaderName::from_static("x-amz-server-side-encryption");
+const SSE_CUSTOMER: http::HeaderName =
+    http::HeaderName::from_static("x-amz-server-side-encryption-customer-algorithm");
 
 /// Checksums the server echoed, as it wrote them (base64).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -9,6 +9,7 @@ mod object_metadata;
 mod range;
 mod storage_class;
 
+pub(crate) use body_check::broken_off;
 pub use body_check::{BodyCheck, body_cut_short, broken_body, declared_length};
 pub use checksum::{Checksum, ChecksumAlgorithm, ChecksumType, Checksums, Integrity, check_echo};
 pub use etag::{ETag, md5_hex};
