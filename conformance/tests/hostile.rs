@@ -352,3 +352,25 @@ mod refused_before_the_body_is_read {
         super::refused_before_the_body_is_read::<SmolScenarioClient>();
     }
 }
+
+fn head_of_seventy_kib<C: ScenarioClient>() {
+    let server = HostileServer::start(Answer::Whole {
+        status: 200,
+        headers: vec![("x-amz-meta-big".into(), "v".repeat(70 << 10))],
+        body: Vec::new(),
+    })
+    .unwrap();
+    let client: C = client(config(&server));
+    let error = client
+        .head(HeadObject::new(bucket(), ObjectKey::new("k").unwrap()))
+        .unwrap_err();
+    assert_eq!(
+        error,
+        R2Error::Network(NetworkError::HeadTooLarge {
+            limit: r2_proto::MAX_RESPONSE_HEAD
+        })
+    );
+    assert_eq!(server.requests(), 1, "not retried");
+}
+
+every_adapter!(head_of_seventy_kib);

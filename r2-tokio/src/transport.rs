@@ -153,6 +153,13 @@ impl r2_async::Transport for Transport {
             Ok(result) => result?,
             Err(_) => return Err(NetworkError::Timeout(self.timeout)),
         };
+        // hyper takes heads up to its buffer (~400 KiB); the limit is the
+        // same on every transport.
+        if head_size(response.headers()) + interim.bytes.load(Ordering::Relaxed) > MAX_RESPONSE_HEAD
+        {
+            let limit = MAX_RESPONSE_HEAD;
+            return Err(NetworkError::HeadTooLarge { limit });
+        }
         let returned = self.pool.give_back(uri, sender, slot);
         Ok(response.map(|incoming| WireBody::new(incoming, returned)))
     }
@@ -169,11 +176,7 @@ struct Interim {
 impl Interim {
     /// One more interim answer went by.
     fn skipped(&self, headers: &http::HeaderMap) {
-        let size = headers
-            .iter()
-            .map(|(name, value)| name.as_str().len() + value.len() + 4)
-            .sum::<usize>()
-            + "HTTP/1.1 100 Continue\r\n\r\n".len();
+        let size = head_size(headers);
         if self.bytes.fetch_add(size, Ordering::Relaxed) + size > MAX_RESPONSE_HEAD {
             self.waker.wake();
         }
@@ -188,6 +191,16 @@ impl Interim {
             Poll::Pending
         }
     }
+}
+
+/// The size of an answer's head on the wire, about: its status line and
+/// header lines.
+fn head_size(headers: &http::HeaderMap) -> usize {
+    let lines: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    lines + "HTTP/1.1 200 OK\r\n\r\n".len()
 }
 
 /// The request line's target (the signed path and query, byte for byte)
@@ -210,5 +223,10 @@ fn origin_form(uri: &http::Uri) -> Result<(http::Uri, http::HeaderValue), Networ
 /// response future resolves once the head is in, so any failure here came
 /// before a response: the connection failed.
 fn classify(error: &hyper::Error) -> NetworkError {
+    if error.is_parse_too_large() {
+        return NetworkError::HeadTooLarge {
+            limit: MAX_RESPONSE_HEAD,
+        };
+    }
     NetworkError::ConnectionFailed(source_chain(error))
 }
