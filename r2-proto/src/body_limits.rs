@@ -177,8 +177,8 @@ pub struct WholeBody {
 }
 
 impl WholeBody {
-    /// The body of the answer to `request` whose `head` arrived at `now`. A success body may take
-    /// [`max_body`](ReadLimits::max_body) bytes (a whole-object GET: its
+    /// The body of the answer to `request` whose `head` arrived at `now`.
+    /// A success body may take [`max_body`](ReadLimits::max_body) bytes (a whole-object GET: its
     /// `Content-Length`, however large: the caller asked for the object in
     /// memory); one that announces more fails at once, unread. An error body
     /// keeps at most [`max_error_body`](ReadLimits::max_error_body).
