@@ -374,3 +374,39 @@ fn head_of_seventy_kib<C: ScenarioClient>() {
 }
 
 every_adapter!(head_of_seventy_kib);
+
+fn malformed_answers_are_typed_the_same_way<C: ScenarioClient>() {
+    let policy = RetryPolicy::default();
+    let heads: [&[u8]; 4] = [
+        b"HTTP/1.1 2x0 OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 7\r\n\r\nabcde",
+        b"garbage\r\n\r\n",
+    ];
+    for raw in heads {
+        let server = HostileServer::start(Answer::Raw(raw.to_vec())).unwrap();
+        let client: C = client(config(&server));
+        let error = client.list(ListObjectsV2::new(bucket())).unwrap_err();
+        let shown = String::from_utf8_lossy(raw);
+        assert!(
+            matches!(error, R2Error::Network(NetworkError::ConnectionFailed(_))),
+            "{shown:?}: {error:?}"
+        );
+        assert_eq!(
+            server.requests(),
+            policy.transient.max_attempts,
+            "{shown:?}"
+        );
+    }
+    let chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nabc\r\n";
+    let server = HostileServer::start(Answer::Raw(chunked.to_vec())).unwrap();
+    let client: C = client(config(&server));
+    let error = client.list(ListObjectsV2::new(bucket())).unwrap_err();
+    assert!(
+        matches!(error, R2Error::Network(NetworkError::StreamInterrupted(_))),
+        "{error:?}"
+    );
+    assert_eq!(server.requests(), policy.stream_interrupted.max_attempts);
+}
+
+every_adapter!(malformed_answers_are_typed_the_same_way);

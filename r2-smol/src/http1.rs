@@ -124,7 +124,7 @@ pub(crate) async fn round_trip(
         loop {
             let (used, response) = call
                 .try_response(buffer.get(..end).unwrap_or_default(), false)
-                .map_err(|e| Failure::late(NetworkError::StreamInterrupted(e.to_string())))?;
+                .map_err(|e| Failure::late(NetworkError::ConnectionFailed(e.to_string())))?;
             if let Some(response) = response {
                 break 'head (used, response);
             }

@@ -58,6 +58,8 @@ pub enum Answer {
         /// How long the connection stays open after the answer.
         hold: Duration,
     },
+    /// These bytes as they are, then the connection is closed.
+    Raw(Vec<u8>),
     /// `count` interim `100 Continue` answers, then `204 No Content`.
     Interim {
         /// How many interim answers.
@@ -217,6 +219,11 @@ fn serve(
                 }
             }
             Answer::RefuseEarly { .. } => {}
+            Answer::Raw(bytes) => {
+                out.write_all(bytes)?;
+                count(bytes.len());
+                return Ok(());
+            }
             Answer::Interim { count: interim } => {
                 for _ in 0..*interim {
                     out.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
