@@ -410,3 +410,67 @@ fn malformed_answers_are_typed_the_same_way<C: ScenarioClient>() {
 }
 
 every_adapter!(malformed_answers_are_typed_the_same_way);
+
+fn error_body_that_never_ends<C: ScenarioClient>() {
+    let server = HostileServer::start(Answer::Endless {
+        status: 403,
+        chunk: b"<Error><Code>AccessDenied</Code><Message>".repeat(100),
+    })
+    .unwrap();
+    let client: C = client(config(&server));
+    let started = Instant::now();
+    let error = list(&client);
+    assert!(
+        matches!(error, R2Error::Auth(AuthError::AccessDenied(_))),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.requests(), 1);
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = server.sent();
+    assert!(
+        sent < (64 << 10) + SOCKET_BUFFERS,
+        "the server wrote {sent} bytes"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(server.sent() - sent < 1 << 20, "the connection was closed");
+}
+
+every_adapter!(error_body_that_never_ends);
+
+fn download_that_trickles<C: ScenarioClient>() {
+    let server = HostileServer::start(Answer::Trickle {
+        len: 1000,
+        every: Duration::from_millis(150),
+    })
+    .unwrap();
+    let window = Duration::from_secs(1);
+    let client: C = client(config(&server).low_speed_limit(1 << 10, window));
+    let started = Instant::now();
+    let tuning = conformance::scenarios::Tuning {
+        part_size: 5 << 20,
+        concurrency: 2,
+    };
+    let error = client
+        .download_ordered(bucket(), ObjectKey::new("k").unwrap(), tuning)
+        .unwrap_err();
+    assert_eq!(
+        error,
+        R2Error::Network(NetworkError::Timeout(window)),
+        "{error}"
+    );
+    let attempts = RetryPolicy::default().transient.max_attempts;
+    assert_eq!(
+        server.requests(),
+        attempts,
+        "the range is retried as the policy says"
+    );
+    let bound = (window + Duration::from_millis(400)) * attempts + Duration::from_secs(3);
+    assert!(started.elapsed() < bound, "{:?}", started.elapsed());
+}
+
+every_adapter!(download_that_trickles);
