@@ -474,3 +474,15 @@ fn download_that_trickles<C: ScenarioClient>() {
 }
 
 every_adapter!(download_that_trickles);
+
+fn a_continue_before_the_body_is_skipped<C: ScenarioClient>() {
+    let server = HostileServer::start(Answer::EarlyContinue).unwrap();
+    let client: C = client(config(&server));
+    let put =
+        PutObject::new(bucket(), ObjectKey::new("k").unwrap(), vec![7u8; 32 << 20]).no_integrity();
+    let output = client.put(put).unwrap();
+    assert_eq!(output.etag.as_str(), "\"e\"");
+    assert_eq!(server.requests(), 1);
+}
+
+every_adapter!(a_continue_before_the_body_is_skipped);

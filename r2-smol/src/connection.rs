@@ -26,15 +26,10 @@ impl Origin {
         let https = match uri.scheme_str() {
             Some("https") => true,
             Some("http") if allow_http => false,
-            Some("http") => {
-                return Err(NetworkError::ConnectionFailed(
-                    "plain http is refused (the configuration did not allow it)".into(),
-                ));
-            }
             other => {
-                return Err(NetworkError::ConnectionFailed(format!(
-                    "unsupported scheme {other:?} in {uri}"
-                )));
+                let why = "https only; plain http when the configuration allows it";
+                let refused = format!("scheme {other:?} refused in {uri} ({why})");
+                return Err(NetworkError::ConnectionFailed(refused));
             }
         };
         let host = uri

@@ -143,17 +143,14 @@ pub(crate) async fn round_trip(
             buffer.resize(buffer.len() * 2, 0);
         }
         let room = buffer.get_mut(end..).unwrap_or_default();
-        let n = connection.stream.read(room).await.map_err(|e| Failure {
-            error: NetworkError::ConnectionFailed(e.to_string()),
+        let failed = |why: String| Failure {
+            error: NetworkError::ConnectionFailed(why),
             before_response: end == 0 && skipped == 0,
-        })?;
+        };
+        let read = connection.stream.read(room).await;
+        let n = read.map_err(|e| failed(e.to_string()))?;
         if n == 0 {
-            return Err(Failure {
-                error: NetworkError::ConnectionFailed(
-                    "the server closed the connection before answering".into(),
-                ),
-                before_response: end == 0 && skipped == 0,
-            });
+            return Err(failed("the server closed before answering".into()));
         }
         end += n;
     };
@@ -219,10 +216,8 @@ fn keeps_alive(head: &Response<()>) -> bool {
 /// A buffer to keep with an idle connection: one grown for a large body
 /// goes back to the usual size.
 fn kept(mut buffer: Vec<u8>) -> Vec<u8> {
-    if buffer.len() > READ_BUFFER {
-        buffer.truncate(READ_BUFFER);
-        buffer.shrink_to_fit();
-    }
+    buffer.truncate(READ_BUFFER);
+    buffer.shrink_to_fit();
     buffer
 }
 
@@ -238,9 +233,10 @@ async fn write_watching(
 ) -> Result<usize, Failure> {
     let stream = &mut connection.stream;
     let mut at = 0;
+    // The socket is asked for an answer only when a write must wait (a body
+    // that goes out at once costs nothing more); interim answers alone are
+    // skipped and the body goes on.
     std::future::poll_fn(|cx| {
-        // The socket is asked for an answer only when a write must wait: a
-        // body that goes out at once costs nothing more.
         loop {
             let rest = bytes.get(at..).unwrap_or_default();
             if rest.is_empty() {
@@ -250,18 +246,29 @@ async fn write_watching(
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(Failure::early("write zero"))),
                 Poll::Ready(Ok(n)) => at += n,
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(Failure::early(error))),
-                Poll::Pending => break,
+                Poll::Pending => match Pin::new(&mut *stream).poll_read(cx, buffer) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Err(Failure::early("closed"))),
+                    Poll::Ready(Ok(n)) if interim_only(buffer.get(..n).unwrap_or_default()) => {}
+                    Poll::Ready(Ok(n)) => return Poll::Ready(Ok(n)),
+                    Poll::Ready(Err(error)) => return Poll::Ready(Err(Failure::early(error))),
+                },
             }
         }
-        Pin::new(&mut *stream)
-            .poll_read(cx, buffer)
-            .map(|read| match read {
-                Ok(0) => Err(Failure::early("the server closed the connection")),
-                Ok(n) => Ok(n),
-                Err(error) => Err(Failure::early(error)),
-            })
     })
     .await
+}
+
+/// True when `bytes` are whole interim (1xx but 101) answers and nothing else.
+fn interim_only(mut bytes: &[u8]) -> bool {
+    while let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+        let code = bytes.get(9..12).unwrap_or_default();
+        if !bytes.starts_with(b"HTTP/1.") || code.first() != Some(&b'1') || code == b"101" {
+            return false;
+        }
+        bytes = bytes.get(end + 4..).unwrap_or_default();
+    }
+    bytes.is_empty()
 }
 
 async fn write(connection: &mut Connection, bytes: &[u8]) -> Result<(), Failure> {

@@ -58,6 +58,9 @@ pub enum Answer {
         /// How long the connection stays open after the answer.
         hold: Duration,
     },
+    /// An unasked-for `100 Continue` as soon as the request head is in, a
+    /// pause before the body is read, then `200 OK` with an ETag.
+    EarlyContinue,
     /// These bytes as they are, then the connection is closed.
     Raw(Vec<u8>),
     /// `count` interim `100 Continue` answers, then `204 No Content`.
@@ -151,6 +154,10 @@ fn serve(
         let Some(body_len) = read_head(&mut reader)? else {
             return Ok(());
         };
+        if let Answer::EarlyContinue = answer {
+            out.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+            std::thread::sleep(Duration::from_millis(300));
+        }
         if let Answer::RefuseEarly { status, body, hold } = answer {
             requests.fetch_add(1, Ordering::Relaxed);
             let head = format!(
@@ -219,6 +226,9 @@ fn serve(
                 }
             }
             Answer::RefuseEarly { .. } => {}
+            Answer::EarlyContinue => {
+                out.write_all(b"HTTP/1.1 200 OK\r\netag: \"e\"\r\ncontent-length: 0\r\n\r\n")?;
+            }
             Answer::Raw(bytes) => {
                 out.write_all(bytes)?;
                 count(bytes.len());
