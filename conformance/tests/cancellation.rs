@@ -47,6 +47,17 @@ fn world(tag: &str) -> World {
 }
 
 impl World {
+    /// A tokio runtime and an r2-tokio client on it, through the proxy.
+    fn tokio_client(&self) -> (tokio::runtime::Runtime, r2_tokio::R2Client) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = runtime.block_on(async { r2_tokio::R2Client::new(self.through.clone()) });
+        (runtime, client.unwrap())
+    }
+
     /// The upload ids the client aborted, waiting up to 5 s for `count`.
     fn aborted(&self, count: usize) -> Vec<String> {
         let start = Instant::now();
@@ -69,13 +80,7 @@ impl World {
 #[test]
 fn a_dropped_tokio_upload_is_aborted_unless_kept() {
     let world = world("tokio");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = runtime.block_on(async { r2_tokio::R2Client::new(world.through.clone()) });
-    let client = client.unwrap();
+    let (runtime, client) = world.tokio_client();
     let data = noise(16 << 20, 1);
     for (name, keep) in [("dropped", false), ("kept", true)] {
         let key = ObjectKey::new(name).unwrap();
@@ -122,13 +127,7 @@ fn a_dropped_smol_upload_is_aborted() {
 #[test]
 fn a_dropped_download_leaves_no_partial_file() {
     let world = world("download");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = runtime.block_on(async { r2_tokio::R2Client::new(world.through.clone()) });
-    let client = client.unwrap();
+    let (runtime, client) = world.tokio_client();
     let key = ObjectKey::new("whole").unwrap();
     let put = r2_proto::ops::PutObject::new(world.bucket.clone(), key.clone(), noise(1 << 20, 3));
     runtime.block_on(client.objects().put(put)).unwrap();

@@ -215,8 +215,9 @@ fn drive(
 ) -> Result<DownloadOutput, R2Error> {
     let transport = &client.inner.transport;
     let file = sink.create()?;
-    let mut workers = Workers::new(spec.options.concurrency.clamp(1, 16) * 2);
     let mut download = spec.machine(Arc::clone(client.core()), file.is_none());
+    // A range's head and its body each take a worker.
+    let mut workers = Workers::new(download.concurrency() * 2);
     loop {
         while let Some(action) = download.poll(now()) {
             match action {

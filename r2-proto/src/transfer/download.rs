@@ -431,6 +431,12 @@ impl Download {
         self.in_flight.len()
     }
 
+    /// The most ranges the machine keeps in flight at once (its options'
+    /// concurrency, within 1 ..= 16).
+    pub fn concurrency(&self) -> usize {
+        self.options.concurrency
+    }
+
     /// When the machine next needs a poll without an event: the end of the
     /// first retry wait, unless every slot is busy (then only an answer can
     /// let the retry go).
