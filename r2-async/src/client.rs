@@ -14,7 +14,6 @@ use time::OffsetDateTime;
 use crate::multipart::Multipart;
 use crate::objects::Objects;
 use crate::runtime::{Runtime, Transport, TransportSettings};
-use crate::tls;
 use crate::wire::{Wire, round_trip, sleep_until};
 
 /// An R2 client on the runtime `R`. Cheap to clone; clones share
@@ -54,7 +53,7 @@ impl<R: Runtime> BuildClient for R2Client<R> {
             pool_size: settings.pool_size,
             timeout,
             allow_http: settings.config.allows_insecure_http(),
-            tls: Arc::new(tls::client_config()?),
+            tls: Arc::new(r2_http1::client_config()?),
         })?;
         let limits = *settings.config.read_limits();
         let core = ClientCore::with_resilience(settings.config, settings.resilience);

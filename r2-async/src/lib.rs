@@ -43,7 +43,6 @@ mod multipart;
 mod object_stream;
 mod objects;
 mod runtime;
-mod tls;
 mod upload;
 mod wire;
 

@@ -7,42 +7,10 @@ use std::sync::Arc;
 use futures_rustls::TlsConnector;
 use futures_rustls::client::TlsStream;
 use futures_util::future::Either;
-use http::Uri;
+use r2_http1::Origin;
 use r2_proto::error::NetworkError;
 use rustls::pki_types::ServerName;
 use smol::net::TcpStream;
-
-/// Where a connection goes: scheme, host and port.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Origin {
-    https: bool,
-    host: String,
-    port: u16,
-}
-
-impl Origin {
-    /// The origin of `uri`; plain http only when `allow_http`.
-    pub(crate) fn of(uri: &Uri, allow_http: bool) -> Result<Self, NetworkError> {
-        let https = match uri.scheme_str() {
-            Some("https") => true,
-            Some("http") if allow_http => false,
-            other => {
-                let why = "https only; plain http when the configuration allows it";
-                let refused = format!("scheme {other:?} refused in {uri} ({why})");
-                return Err(NetworkError::ConnectionFailed(refused));
-            }
-        };
-        let host = uri
-            .host()
-            .ok_or_else(|| NetworkError::ConnectionFailed(format!("no host in {uri}")))?;
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-        Ok(Self { https, host, port })
-    }
-}
 
 /// An open connection, with the read buffer it keeps between requests
 /// (so that a reused connection needs no new, zeroed buffer).
@@ -79,18 +47,18 @@ pub(crate) async fn connect(
     origin: &Origin,
     tls: &Arc<rustls::ClientConfig>,
 ) -> Result<Connection, NetworkError> {
-    let tcp = TcpStream::connect((origin.host.as_str(), origin.port))
+    let tcp = TcpStream::connect((origin.host(), origin.port()))
         .await
         .map_err(|e| {
-            NetworkError::ConnectionFailed(format!("{}:{}: {e}", origin.host, origin.port))
+            NetworkError::ConnectionFailed(format!("{}:{}: {e}", origin.host(), origin.port()))
         })?;
     tcp.set_nodelay(true)
         .map_err(|e| NetworkError::ConnectionFailed(e.to_string()))?;
-    if !origin.https {
+    if !origin.https() {
         return Ok(Connection::over(Either::Left(tcp)));
     }
-    let name = ServerName::try_from(origin.host.clone())
-        .map_err(|e| NetworkError::Tls(format!("{}: {e}", origin.host)))?;
+    let name = ServerName::try_from(origin.host().to_owned())
+        .map_err(|e| NetworkError::Tls(format!("{}: {e}", origin.host())))?;
     let stream = TlsConnector::from(Arc::clone(tls))
         .connect(name, tcp)
         .await

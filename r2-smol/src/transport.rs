@@ -14,7 +14,9 @@ use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
 use smol::lock::SemaphoreGuardArc;
 
-use crate::connection::{Origin, connect};
+use r2_http1::Origin;
+
+use crate::connection::connect;
 use crate::http1::{self, Sent, WireBody};
 use crate::pool::Pool;
 

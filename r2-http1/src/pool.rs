@@ -1,0 +1,87 @@
+//! Idle keep-alive connections by origin.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::origin::Origin;
+
+/// An idle connection older than this may have been closed by the server:
+/// it is dropped rather than reused.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(50);
+
+/// Idle connections (of any transport's kind `C`) kept for reuse, by
+/// origin, at most `max_idle` in all.
+#[derive(Debug)]
+pub struct IdlePool<C> {
+    idle: Mutex<HashMap<Origin, Vec<(C, Instant)>>>,
+    max_idle: usize,
+}
+
+impl<C> IdlePool<C> {
+    /// A pool keeping at most `max_idle` idle connections (at least one).
+    pub fn new(max_idle: usize) -> Self {
+        Self {
+            idle: Mutex::new(HashMap::new()),
+            max_idle: max_idle.max(1),
+        }
+    }
+
+    /// The most recently used idle connection to `origin`, if one is fresh.
+    pub fn take(&self, origin: &Origin, now: Instant) -> Option<C> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let list = idle.get_mut(origin)?;
+        list.retain(|(_, since)| now.duration_since(*since) < IDLE_TIMEOUT);
+        list.pop().map(|(connection, _)| connection)
+    }
+
+    /// Keeps `connection` for the next request to `origin` (dropped when
+    /// the pool is full).
+    pub fn put(&self, origin: Origin, connection: C, now: Instant) {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let total: usize = idle.values().map(Vec::len).sum();
+        if total < self.max_idle {
+            idle.entry(origin).or_default().push((connection, now));
+        }
+    }
+
+    /// Idle connections kept now.
+    pub fn idle_count(&self) -> usize {
+        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        idle.values().map(Vec::len).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(uri: &str) -> Origin {
+        Origin::of(&uri.parse().unwrap(), true).unwrap()
+    }
+
+    #[test]
+    fn idle_connections_are_reused_per_origin_until_stale_and_capped() {
+        let pool = IdlePool::new(2);
+        let here = origin("http://127.0.0.1:1/a");
+        let there = origin("http://127.0.0.1:2/a");
+        let start = Instant::now();
+        assert!(pool.take(&here, start).is_none());
+        pool.put(here.clone(), 1, start);
+        assert!(pool.take(&there, start).is_none(), "kept per origin");
+        assert_eq!(pool.take(&here, start), Some(1));
+        assert_eq!(pool.idle_count(), 0);
+
+        pool.put(here.clone(), 2, start);
+        assert!(
+            pool.take(&here, start + IDLE_TIMEOUT).is_none(),
+            "a connection idle for the timeout is dropped"
+        );
+
+        for n in 3..6 {
+            pool.put(here.clone(), n, start);
+        }
+        assert_eq!(pool.idle_count(), 2, "never more idle than the pool size");
+        assert_eq!(pool.take(&here, start), Some(4), "the most recent first");
+    }
+}
