@@ -16,11 +16,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
-use conformance::scenarios::{ScenarioClient, Target, Tuning, create_bucket};
+use conformance::scenarios::{ClientSetup, ScenarioClient, Target, Tuning, create_bucket};
 use conformance::servers::{Fault, FaultProxy, Match, S3sFsServer, Seen, ServerOptions};
 use r2_proto::error::{AuthError, NetworkError, ObjectError, R2Error, ServerError, TransferError};
 use r2_proto::ops::{GetObject, HeadObject, ListMultipartUploads, PutObject};
-use r2_proto::replay::Route;
 use r2_proto::resilience::{BreakerConfig, RetryClass, RetryPolicy};
 use r2_proto::sim::noise;
 use r2_proto::{BucketName, Config, ObjectKey, ResilienceConfig};
@@ -344,7 +343,11 @@ fn the_breaker_opens_refuses_and_closes<C: ScenarioClient>(tag: &str) {
         ..ResilienceConfig::default()
     };
     resilience.retry.server_error.max_attempts = 1;
-    let client = C::connect_with(world.config(), Route::Live, resilience).unwrap();
+    let setup = ClientSetup {
+        resilience,
+        ..ClientSetup::default()
+    };
+    let client = C::connect_with(world.config(), setup).unwrap();
     let key = world.key("breaker");
     client
         .put(PutObject::new(world.bucket.clone(), key.clone(), "x"))

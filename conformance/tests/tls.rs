@@ -1,6 +1,9 @@
 //! Certificates are validated: an https endpoint whose certificate no
-//! trusted root signed is refused with a TLS error, by both adapters,
-//! without retrying and without sending the request.
+//! trusted root signed is refused with a TLS error, by every adapter,
+//! without retrying and without sending the request. With that certificate
+//! added as a root, the whole scenario suite passes over TLS on every
+//! adapter (each one's own TLS code: hyper-rustls, futures-rustls, and
+//! r2-blocking's rustls over std sockets).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,7 +15,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
-use conformance::scenarios::ScenarioClient;
+use conformance::scenarios::{ScenarioClient, Target, run_suite};
+use conformance::servers::{S3sFsServer, TlsProxy};
 use r2_proto::error::{NetworkError, R2Error};
 use r2_proto::ops::GetObject;
 use r2_proto::{BucketName, Config, Credentials, ObjectKey};
@@ -104,4 +108,34 @@ fn r2_blocking_refuses_an_untrusted_certificate() {
 #[test]
 fn r2_smol_refuses_an_untrusted_certificate() {
     refuses_untrusted_certificates::<SmolScenarioClient>();
+}
+
+fn passes_the_suite_over_tls<C: ScenarioClient>() {
+    let server = S3sFsServer::start().unwrap();
+    let upstream = server.endpoint().trim_start_matches("http://").to_owned();
+    let front = TlsProxy::start(upstream).unwrap();
+    let failures = run_suite::<C>(&Target::s3s_fs(&server).over_tls(&front));
+    assert!(
+        failures.is_empty(),
+        "{}: {} failures:\n{}",
+        C::NAME,
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(front.handshakes() > 0, "the requests went over TLS");
+}
+
+#[test]
+fn r2_tokio_passes_the_suite_over_tls() {
+    passes_the_suite_over_tls::<TokioScenarioClient>();
+}
+
+#[test]
+fn r2_blocking_passes_the_suite_over_tls() {
+    passes_the_suite_over_tls::<BlockingScenarioClient>();
+}
+
+#[test]
+fn r2_smol_passes_the_suite_over_tls() {
+    passes_the_suite_over_tls::<SmolScenarioClient>();
 }

@@ -53,7 +53,7 @@ impl<R: Runtime> BuildClient for R2Client<R> {
             pool_size: settings.pool_size,
             timeout,
             allow_http: settings.config.allows_insecure_http(),
-            tls: Arc::new(r2_http1::client_config()?),
+            tls: Arc::new(r2_http1::client_config(&settings.root_certificates)?),
         })?;
         let limits = *settings.config.read_limits();
         let core = ClientCore::with_resilience(settings.config, settings.resilience);

@@ -4,38 +4,37 @@ use std::io::{Cursor, Read};
 
 use bytes::Bytes;
 
-/// A response body.
+use crate::http1::WireBody;
+
+/// A response body, read through [`Read`].
 #[derive(Debug)]
 pub(crate) enum ResponseBody {
     /// Still on the connection.
-    Wire(ureq::Body),
+    Wire(Box<WireBody>),
     /// In memory: read whole while recording, or from a cassette.
-    Whole(Bytes),
+    Whole(Cursor<Bytes>),
+    /// The answer has no body.
+    Empty,
 }
 
 impl ResponseBody {
-    /// The body as a reader.
-    pub(crate) fn into_reader(self) -> BodyReader {
-        match self {
-            Self::Wire(body) => BodyReader::Wire(body.into_reader()),
-            Self::Whole(bytes) => BodyReader::Whole(Cursor::new(bytes)),
-        }
+    /// A body on the wire, or none.
+    pub(crate) fn wire(body: Option<WireBody>) -> Self {
+        body.map_or(Self::Empty, |body| Self::Wire(Box::new(body)))
+    }
+
+    /// A body in memory.
+    pub(crate) fn whole(bytes: Bytes) -> Self {
+        Self::Whole(Cursor::new(bytes))
     }
 }
 
-/// A response body being read.
-pub(crate) enum BodyReader {
-    /// From the connection.
-    Wire(ureq::BodyReader<'static>),
-    /// From memory.
-    Whole(Cursor<Bytes>),
-}
-
-impl Read for BodyReader {
+impl Read for ResponseBody {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         match self {
-            Self::Wire(reader) => reader.read(buf),
+            Self::Wire(body) => body.read(buf),
             Self::Whole(cursor) => cursor.read(buf),
+            Self::Empty => Ok(0),
         }
     }
 }

@@ -51,12 +51,7 @@ impl BuildClient for R2Client {
     type Output = R2Client;
 
     fn build_client(settings: ClientSettings) -> Self::Output {
-        let transport = Transport::new(
-            settings.pool_size,
-            *settings.config.read_limits(),
-            settings.config.allows_insecure_http(),
-            settings.route,
-        );
+        let transport = Transport::new(&settings);
         let core = ClientCore::with_resilience(settings.config, settings.resilience);
         R2Client {
             inner: Arc::new(Inner {

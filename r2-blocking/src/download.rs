@@ -288,7 +288,7 @@ impl BodyJob {
             handle => handle.and_then(Result::ok),
         };
         let mut kept = keep.unwrap_or_default();
-        let mut reader = body.into_reader();
+        let mut reader = body;
         let mut buffer = vec![0u8; 256 << 10];
         loop {
             let n = match reader.read(&mut buffer) {

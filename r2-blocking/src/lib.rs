@@ -1,10 +1,11 @@
-//! Blocking Cloudflare R2 client over ureq.
+//! Blocking Cloudflare R2 client over std sockets.
 //!
 //! This crate is a thin driver for [`r2_proto`]: the core builds, signs and
 //! parses; retries, the circuit breaker and the transfer machines decide;
-//! this crate moves the bytes with a pooled ureq agent (rustls, webpki
-//! roots; plain http only with the configuration's explicit opt-in), and
-//! runs a transfer's parts on a few worker threads. No async runtime.
+//! `r2-http1` frames each HTTP/1.1 exchange; this crate moves the bytes
+//! over pooled std sockets (rustls, webpki roots; plain http only with the
+//! configuration's explicit opt-in), and runs a transfer's parts on a few
+//! worker threads. No async runtime.
 //!
 //! ```no_run
 //! # fn run() -> Result<(), r2_blocking::proto::error::R2Error> {
@@ -27,7 +28,9 @@
 
 mod body;
 mod client;
+mod connection;
 mod download;
+mod http1;
 mod list_all;
 mod multipart;
 mod object_reader;

@@ -7,7 +7,7 @@ use r2_proto::error::{R2Error, TransferError};
 use r2_proto::model::ObjectMetadata;
 use r2_proto::{ReadLimits, StreamCheck};
 
-use crate::body::BodyReader;
+use crate::body::ResponseBody;
 use crate::round_trip::Opened;
 use crate::transport::body_error;
 
@@ -21,7 +21,7 @@ use crate::transport::body_error;
 /// with a timeout.
 pub struct ObjectReader {
     metadata: ObjectMetadata,
-    body: BodyReader,
+    body: ResponseBody,
     check: StreamCheck,
     idle: std::time::Duration,
     span: tracing::Span,
@@ -42,7 +42,7 @@ impl ObjectReader {
         let check = StreamCheck::for_response(limits, status, headers, Instant::now());
         Self {
             metadata,
-            body: opened.response.into_body().into_reader(),
+            body: opened.response.into_body(),
             check,
             idle: limits.idle,
             span: opened.trace.span().clone(),

@@ -35,7 +35,7 @@ pub(crate) fn open(
 }
 
 /// Reads a body whole, within the limits and deadlines the core's
-/// [`WholeBody`] keeps (ureq waits at most the idle time for each read); a
+/// [`WholeBody`] keeps (each read waits at most the idle time); a
 /// body that breaks off is handed over as far as it came or fails, as the
 /// core decides.
 pub(crate) fn read_all(
@@ -43,7 +43,7 @@ pub(crate) fn read_all(
     mut whole: WholeBody,
     idle: Duration,
 ) -> Result<Bytes, NetworkError> {
-    let mut reader = body.into_reader();
+    let mut reader = body;
     let mut buffer = vec![0u8; whole.buffer_size(64 << 10)];
     loop {
         match reader.read(&mut buffer) {

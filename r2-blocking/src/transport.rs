@@ -1,57 +1,47 @@
-//! The HTTP layer: a ureq agent that sends the exact `http::Uri` the core
-//! signed (ureq 3 writes the URI's path and query as given: no dot-segment
-//! removal, no re-encoding), the `Content-Length` the core set (never
-//! chunked, never `Expect: 100-continue`), over rustls with webpki roots.
-//! Its [`Route`] may also record each exchange, or answer from a cassette
-//! instead of the network.
+//! The HTTP layer: pooled HTTP/1.1 connections over std sockets (rustls
+//! with webpki roots for https) that send the exact `http::Uri` the core
+//! signed and the `Content-Length` it set (never chunked, never `Expect:
+//! 100-continue`). Its [`Route`] may also record each exchange, or answer
+//! from a cassette instead of the network.
 
-use std::io::Read;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
-use bytes::Bytes;
 use http::{Request, Response};
-use r2_proto::error::{NetworkError, caused_by};
+use r2_http1::{IdlePool, Origin};
+use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
 use r2_proto::replay::Route;
-use r2_proto::{MAX_RESPONSE_HEAD, ReadLimits};
-use ureq::Agent;
+use r2_proto::{ClientSettings, ReadLimits};
 
 use crate::body::ResponseBody;
+use crate::connection::{Connection, is_timeout};
+use crate::http1;
 use crate::round_trip::read_answer;
 
-/// The pooled agent.
+/// The pooled connections.
 #[derive(Debug, Clone)]
 pub struct Transport {
-    agent: Agent,
+    pool: Arc<IdlePool<Connection>>,
+    tls: Result<Arc<rustls::ClientConfig>, NetworkError>,
     limits: ReadLimits,
+    allow_http: bool,
     route: Route,
 }
 
 impl Transport {
-    /// An agent keeping up to `pool_size` idle connections, waiting at most
-    /// the limits' idle time to connect, for the answer's head and for each
-    /// read and write; `allow_http` permits plain-http endpoints, otherwise
-    /// only https goes out.
-    pub fn new(pool_size: usize, limits: ReadLimits, allow_http: bool, route: Route) -> Self {
-        let timeout = limits.idle;
-        let config = Agent::config_builder()
-            .http_status_as_error(false)
-            .https_only(!allow_http)
-            .max_redirects(0)
-            .user_agent(concat!("r2-blocking/", env!("CARGO_PKG_VERSION")))
-            .max_idle_connections(pool_size)
-            .max_idle_connections_per_host(pool_size)
-            .max_response_header_size(MAX_RESPONSE_HEAD)
-            .timeout_connect(Some(timeout))
-            .timeout_recv_response(Some(timeout))
-            .timeout_per_read(Some(timeout))
-            .timeout_per_write(Some(timeout))
-            .no_delay(true)
-            .build();
+    /// A transport keeping up to the settings' pool size of idle
+    /// connections, waiting at most the limits' idle time to connect, for
+    /// each read and write, and for an answer's head; plain-http endpoints
+    /// only when the configuration allows them, and the settings' extra
+    /// root certificates trusted.
+    pub fn new(settings: &ClientSettings) -> Self {
         Self {
-            agent: Agent::new_with_config(config),
-            limits,
-            route,
+            pool: Arc::new(IdlePool::new(settings.pool_size)),
+            tls: r2_http1::client_config(&settings.root_certificates).map(Arc::new),
+            limits: *settings.config.read_limits(),
+            allow_http: settings.config.allows_insecure_http(),
+            route: settings.route.clone(),
         }
     }
 
@@ -78,7 +68,7 @@ impl Transport {
                     Ok(Response::from_parts(parts, whole))
                 });
                 recorder.finish(pending, whole.as_ref(), started.elapsed());
-                whole.map(|response| response.map(ResponseBody::Whole))
+                whole.map(|response| response.map(ResponseBody::whole))
             }
             Route::Replay(replayer) => {
                 let replayed = replayer.answer(request)?;
@@ -87,7 +77,7 @@ impl Transport {
                 }
                 replayed
                     .outcome
-                    .map(|response| response.map(ResponseBody::Whole))
+                    .map(|response| response.map(ResponseBody::whole))
             }
         }
     }
@@ -96,90 +86,36 @@ impl Transport {
         &self,
         request: &Request<RequestBody>,
     ) -> Result<Response<ResponseBody>, NetworkError> {
-        let chunks = request.body().pieces().to_vec();
-        // A body without Content-Length (GET, HEAD, DELETE) goes as no body
-        // at all; a reader alone would make ureq send it chunked.
-        let body = if request.headers().contains_key(http::header::CONTENT_LENGTH) {
-            ureq::SendBody::from_owned_reader(ChunksReader { chunks, at: 0 })
-        } else {
-            ureq::SendBody::none()
-        };
-        let mut outgoing = Request::new(body);
-        *outgoing.method_mut() = request.method().clone();
-        *outgoing.uri_mut() = request.uri().clone();
-        *outgoing.headers_mut() = request.headers().clone();
-        let host = r2_proto::signed_host(request.uri())
-            .ok()
-            .and_then(|host| http::HeaderValue::from_str(&host).ok())
-            .ok_or_else(|| {
-                NetworkError::ConnectionFailed(format!("no host in {}", request.uri()))
-            })?;
-        outgoing.headers_mut().insert(http::header::HOST, host);
-        self.agent
-            .run(outgoing)
-            .map(|response| response.map(ResponseBody::Wire))
-            .map_err(|e| classify(&e, self.limits.idle))
-    }
-}
-
-/// A body in pieces, read without copying them together.
-struct ChunksReader {
-    chunks: Vec<Bytes>,
-    at: usize,
-}
-
-impl Read for ChunksReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while let Some(chunk) = self.chunks.get_mut(self.at) {
-            if chunk.is_empty() {
-                self.at += 1;
-                continue;
+        let origin = Origin::of(request.uri(), self.allow_http)?;
+        let home = (Arc::clone(&self.pool), origin.clone());
+        let idle = self.limits.idle;
+        if let Some(connection) = self.pool.take(&origin, Instant::now()) {
+            match http1::round_trip(connection, request, home.clone(), idle) {
+                Ok(response) => return Ok(response.map(ResponseBody::wire)),
+                // A kept connection the server had closed: once more on a new one.
+                Err(failure) if failure.before_response => {}
+                Err(failure) => return Err(failure.error),
             }
-            let n = chunk.len().min(buf.len());
-            let piece = chunk.split_to(n);
-            if let Some(target) = buf.get_mut(..n) {
-                target.copy_from_slice(&piece);
-            }
-            return Ok(n);
         }
-        Ok(0)
+        let tls = self.tls.as_ref().map_err(Clone::clone)?;
+        let connection = Connection::open(&origin, tls, idle)?;
+        http1::round_trip(connection, request, home, idle)
+            .map(|response| response.map(ResponseBody::wire))
+            .map_err(|failure| failure.error)
     }
 }
 
-/// A ureq error as the core's transport failure. The agent answers only
-/// once the response head is in, so anything but a timeout or a TLS
-/// failure came before a response: the connection failed.
-pub(crate) fn classify(error: &ureq::Error, timeout: Duration) -> NetworkError {
-    match error {
-        ureq::Error::Timeout(_) => NetworkError::Timeout(timeout),
-        ureq::Error::LargeResponseHeader(..) => NetworkError::HeadTooLarge {
-            limit: MAX_RESPONSE_HEAD,
-        },
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => NetworkError::Tls(error.to_string()),
-        ureq::Error::Io(io) if caused_by::<rustls::Error>(io) => {
-            NetworkError::Tls(error.to_string())
-        }
-        _ => NetworkError::ConnectionFailed(error.to_string()),
-    }
-}
-
-/// An I/O error while reading a body, as the core's transport failure.
-pub(crate) fn body_error(error: &std::io::Error, timeout: Duration) -> NetworkError {
-    // ureq hands its own errors (a read timeout among them) to a body's
-    // reader wrapped as `ErrorKind::Other`.
+/// An I/O error while reading a body, as the core's transport failure:
+/// the body's own error when it carries one, else a timeout or a broken
+/// stream.
+pub(crate) fn body_error(error: &std::io::Error, timeout: std::time::Duration) -> NetworkError {
     if let Some(inner) = error
         .get_ref()
-        .and_then(|e| e.downcast_ref::<ureq::Error>())
+        .and_then(|e| e.downcast_ref::<NetworkError>())
     {
-        return match classify(inner, timeout) {
-            NetworkError::ConnectionFailed(message) => NetworkError::StreamInterrupted(message),
-            other => other,
-        };
+        return inner.clone();
     }
-    if matches!(
-        error.kind(),
-        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-    ) {
+    if is_timeout(error) {
         NetworkError::Timeout(timeout)
     } else {
         NetworkError::StreamInterrupted(error.to_string())

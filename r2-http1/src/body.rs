@@ -205,6 +205,32 @@ impl Body {
         }
     }
 
+    /// How many bytes the transport may read from the connection straight
+    /// into its caller's buffer (no copy through [`Body::room`]): the rest
+    /// of a `Content-Length` body, up to `max`, once nothing is buffered;
+    /// 0 otherwise. Report them with [`Body::took_direct`].
+    pub fn direct(&self, max: usize) -> usize {
+        match self.framing {
+            Framing::Length { left, .. } if self.start == self.end => {
+                max.min(usize::try_from(left).unwrap_or(usize::MAX))
+            }
+            _ => 0,
+        }
+    }
+
+    /// Takes the `n` bytes read straight into the caller's buffer; none
+    /// means the connection closed before the body ended.
+    pub fn took_direct(&mut self, n: usize) -> Result<(), NetworkError> {
+        match &mut self.framing {
+            _ if n == 0 => self.filled(0),
+            Framing::Length { left, .. } if n as u64 <= *left => {
+                *left -= n as u64;
+                Ok(())
+            }
+            _ => Err(self.broken("more read than the body's length")),
+        }
+    }
+
     /// Where the next bytes from the connection go (what is still
     /// buffered moves to the front first).
     pub fn room(&mut self) -> &mut [u8] {

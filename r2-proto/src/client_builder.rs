@@ -21,6 +21,9 @@ pub struct ClientSettings {
     pub pool_size: usize,
     /// Live, recorded, or replayed.
     pub route: Route,
+    /// PEM bundles of root certificates trusted besides webpki's roots
+    /// (each certificate checked when the client is built or connects).
+    pub root_certificates: Vec<Vec<u8>>,
 }
 
 /// A client type an adapter builds from [`ClientSettings`].
@@ -68,6 +71,7 @@ impl<C: BuildClient> ClientBuilder<C> {
                 },
                 pool_size: DEFAULT_POOL_SIZE,
                 route: Route::Live,
+                root_certificates: Vec::new(),
             },
             client: PhantomData,
         }
@@ -89,6 +93,16 @@ impl<C: BuildClient> ClientBuilder<C> {
     /// network (see [`crate::replay`]). Default: [`Route::Live`].
     pub fn route(mut self, route: Route) -> Self {
         self.settings.route = route;
+        self
+    }
+
+    /// Trusts the root certificates in `pem` (a PEM bundle, one or more
+    /// `CERTIFICATE` blocks: a private CA, a test server's own certificate)
+    /// besides webpki's roots, for every https connection. A bundle with no
+    /// certificate, or a certificate that cannot be read, makes every https
+    /// request fail with `NetworkError::Tls` naming it.
+    pub fn add_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.settings.root_certificates.push(pem.into());
         self
     }
 

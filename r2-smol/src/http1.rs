@@ -69,7 +69,7 @@ pub(crate) async fn round_trip(
 
 /// Writes a piece of the request body while watching the connection for
 /// an answer: a server may refuse a request (a 403, a 413) before it reads
-/// the body, and may then stop reading. The socket is asked for an answer
+/// the body, and may then stop reading (or close). The socket is asked for an answer
 /// only when a write must wait (a body that goes out at once costs nothing
 /// more); interim answers alone are skipped and the body goes on.
 async fn write_watching(
@@ -88,7 +88,14 @@ async fn write_watching(
             match Pin::new(&mut *stream).poll_write(cx, rest) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(Failure::early("write zero"))),
                 Poll::Ready(Ok(n)) => at += n,
-                Poll::Ready(Err(error)) => return Poll::Ready(Err(Failure::early(error))),
+                // A server that answered and closed resets the connection:
+                // its answer may still be there to read.
+                Poll::Ready(Err(error)) => {
+                    return match Pin::new(&mut *stream).poll_read(cx, sending.room()) {
+                        Poll::Ready(Ok(n)) if sending.arrived(n) => Poll::Ready(Ok(())),
+                        _ => Poll::Ready(Err(Failure::early(error))),
+                    };
+                }
                 Poll::Pending => match Pin::new(&mut *stream).poll_read(cx, sending.room()) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Ok(0)) => return Poll::Ready(Err(Failure::early("closed"))),

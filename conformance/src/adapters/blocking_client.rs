@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use r2_blocking::{DownloadSink, R2Client, UploadBody};
+use r2_blocking::{DownloadSink, R2Client, R2ClientBuilder, UploadBody};
 use r2_proto::error::R2Error;
 use r2_proto::model::ObjectMetadata;
 use r2_proto::ops::{
@@ -17,11 +17,10 @@ use r2_proto::ops::{
     ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput, ObjectSummary, PutObject,
     PutObjectOutput, UploadPart, UploadPartOutput,
 };
-use r2_proto::replay::Route;
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
-use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest, ResilienceConfig};
+use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
 
-use crate::scenarios::{ScenarioClient, Tuning};
+use crate::scenarios::{ClientSetup, ScenarioClient, Tuning};
 
 /// An `r2_blocking::R2Client`.
 #[derive(Debug)]
@@ -75,16 +74,9 @@ impl std::io::Write for SharedWriter {
 impl ScenarioClient for BlockingScenarioClient {
     const NAME: &'static str = "r2_blocking";
 
-    fn connect_with(
-        config: Config,
-        route: Route,
-        resilience: ResilienceConfig,
-    ) -> Result<Self, R2Error> {
+    fn connect_with(config: Config, setup: ClientSetup) -> Result<Self, R2Error> {
         Ok(Self {
-            client: R2Client::builder(config)
-                .route(route)
-                .resilience(resilience)
-                .build(),
+            client: builder(config, setup).build(),
         })
     }
 
@@ -268,4 +260,15 @@ impl ScenarioClient for BlockingScenarioClient {
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         Ok((output, bytes))
     }
+}
+
+/// The builder for `config`, set up as `setup` says.
+fn builder(config: Config, setup: ClientSetup) -> R2ClientBuilder {
+    let builder = R2Client::builder(config)
+        .route(setup.route)
+        .resilience(setup.resilience);
+    setup
+        .root_certificates
+        .into_iter()
+        .fold(builder, R2ClientBuilder::add_root_certificates)
 }

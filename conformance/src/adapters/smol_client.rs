@@ -18,12 +18,11 @@ use r2_proto::ops::{
     ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput, ObjectSummary, PutObject,
     PutObjectOutput, UploadPart, UploadPartOutput,
 };
-use r2_proto::replay::Route;
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
-use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest, ResilienceConfig};
-use r2_smol::{DownloadSink, R2Client, UploadBody};
+use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
+use r2_smol::{DownloadSink, R2Client, R2ClientBuilder, UploadBody};
 
-use crate::scenarios::{ScenarioClient, Tuning};
+use crate::scenarios::{ClientSetup, ScenarioClient, Tuning};
 
 /// An `r2_smol::R2Client`.
 #[derive(Debug)]
@@ -100,16 +99,9 @@ impl futures_lite::AsyncWrite for SharedWriter {
 impl ScenarioClient for SmolScenarioClient {
     const NAME: &'static str = "r2_smol";
 
-    fn connect_with(
-        config: Config,
-        route: Route,
-        resilience: ResilienceConfig,
-    ) -> Result<Self, R2Error> {
+    fn connect_with(config: Config, setup: ClientSetup) -> Result<Self, R2Error> {
         Ok(Self {
-            client: R2Client::builder(config)
-                .route(route)
-                .resilience(resilience)
-                .build()?,
+            client: builder(config, setup).build()?,
         })
     }
 
@@ -301,4 +293,15 @@ impl ScenarioClient for SmolScenarioClient {
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         Ok((output, bytes))
     }
+}
+
+/// The builder for `config`, set up as `setup` says.
+fn builder(config: Config, setup: ClientSetup) -> R2ClientBuilder {
+    let builder = R2Client::builder(config)
+        .route(setup.route)
+        .resilience(setup.resilience);
+    setup
+        .root_certificates
+        .into_iter()
+        .fold(builder, R2ClientBuilder::add_root_certificates)
 }

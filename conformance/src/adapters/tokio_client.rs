@@ -16,13 +16,12 @@ use r2_proto::ops::{
     ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput, ObjectSummary, PutObject,
     PutObjectOutput, UploadPart, UploadPartOutput,
 };
-use r2_proto::replay::Route;
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
-use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest, ResilienceConfig};
-use r2_tokio::{DownloadSink, R2Client, UploadBody};
+use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
+use r2_tokio::{DownloadSink, R2Client, R2ClientBuilder, UploadBody};
 use tokio::runtime::Runtime;
 
-use crate::scenarios::{ScenarioClient, Tuning};
+use crate::scenarios::{ClientSetup, ScenarioClient, Tuning};
 
 /// An `r2_tokio::R2Client` with its own runtime.
 #[derive(Debug)]
@@ -98,11 +97,7 @@ impl tokio::io::AsyncWrite for SharedWriter {
 impl ScenarioClient for TokioScenarioClient {
     const NAME: &'static str = "r2_tokio";
 
-    fn connect_with(
-        config: Config,
-        route: Route,
-        resilience: ResilienceConfig,
-    ) -> Result<Self, R2Error> {
+    fn connect_with(config: Config, setup: ClientSetup) -> Result<Self, R2Error> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -110,10 +105,7 @@ impl ScenarioClient for TokioScenarioClient {
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         let client = {
             let _guard = runtime.enter();
-            R2Client::builder(config)
-                .route(route)
-                .resilience(resilience)
-                .build()?
+            builder(config, setup).build()?
         };
         Ok(Self { runtime, client })
     }
@@ -306,4 +298,15 @@ impl ScenarioClient for TokioScenarioClient {
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         Ok((output, bytes))
     }
+}
+
+/// The builder for `config`, set up as `setup` says.
+fn builder(config: Config, setup: ClientSetup) -> R2ClientBuilder {
+    let builder = R2Client::builder(config)
+        .route(setup.route)
+        .resilience(setup.resilience);
+    setup
+        .root_certificates
+        .into_iter()
+        .fold(builder, R2ClientBuilder::add_root_certificates)
 }

@@ -36,23 +36,33 @@ use r2_proto::{BucketName, Config, Credentials, PresignedRequest, ResilienceConf
 
 pub use admin::{create_bucket, put_lifecycle};
 
+/// How a scenario's client is set up beyond its [`Config`].
+#[derive(Debug, Clone, Default)]
+pub struct ClientSetup {
+    /// Live, recorded or replayed.
+    pub route: Route,
+    /// Retries, breaker and rate limits.
+    pub resilience: ResilienceConfig,
+    /// PEM bundles of root certificates trusted besides webpki's.
+    pub root_certificates: Vec<Vec<u8>>,
+}
+
 /// Everything a scenario does, as each adapter offers it.
 pub trait ScenarioClient: Sized {
     /// The adapter's name, for messages.
     const NAME: &'static str;
 
-    /// A client for `config` whose requests take `route` (live, recorded
-    /// or replayed), retrying and breaking circuits as `resilience` says.
-    fn connect_with(
-        config: Config,
-        route: Route,
-        resilience: ResilienceConfig,
-    ) -> Result<Self, R2Error>;
+    /// A client for `config`, set up as `setup` says.
+    fn connect_with(config: Config, setup: ClientSetup) -> Result<Self, R2Error>;
 
     /// A client for `config` whose requests take `route`, with the core's
     /// default retries and breaker.
     fn connect_routed(config: Config, route: Route) -> Result<Self, R2Error> {
-        Self::connect_with(config, route, ResilienceConfig::default())
+        let setup = ClientSetup {
+            route,
+            ..ClientSetup::default()
+        };
+        Self::connect_with(config, setup)
     }
 
     /// A live client for `config`.
@@ -198,6 +208,9 @@ pub struct Capabilities {
     pub no_such_bucket_on_get: bool,
     /// Keys holding `%2e` are listed as stored (s3s-fs lists them decoded).
     pub percent_dots_listed: bool,
+    /// The endpoint speaks plain http, so the test's own plain-http client
+    /// can send presigned URLs to it (not through a TLS front).
+    pub plain_http_endpoint: bool,
 }
 
 impl Capabilities {
@@ -214,6 +227,7 @@ impl Capabilities {
         list_parts_etags: false,
         no_such_bucket_on_get: false,
         percent_dots_listed: false,
+        plain_http_endpoint: true,
     };
 
     /// moto 5 with signature checking on, as `.ci/moto.sh` starts it.
@@ -229,6 +243,7 @@ impl Capabilities {
         list_parts_etags: true,
         no_such_bucket_on_get: true,
         percent_dots_listed: true,
+        plain_http_endpoint: true,
     };
 
     /// The servers every CI run has (s3s-fs always, moto from `.ci/run`).
@@ -255,6 +270,12 @@ pub struct Target {
     /// requests each time (recording and replaying); else each run gets a
     /// fresh one.
     pub fixed_bucket: Option<&'static str>,
+    /// PEM bundles of root certificates its clients trust besides
+    /// webpki's (a TLS front's own certificate).
+    pub root_certificates: Vec<Vec<u8>>,
+    /// Where bucket set-up goes (sent as plain http), when it is not
+    /// [`Target::endpoint`] (a TLS front's server behind it).
+    pub admin_endpoint: Option<String>,
 }
 
 /// The bucket of recorded and replayed runs.
@@ -284,6 +305,24 @@ impl Target {
             capabilities: Capabilities::S3S_FS,
             route: Route::Live,
             fixed_bucket: None,
+            root_certificates: Vec::new(),
+            admin_endpoint: None,
+        }
+    }
+
+    /// This server behind `front`, over https, trusting its certificate.
+    pub fn over_tls(self, front: &crate::servers::TlsProxy) -> Self {
+        let pem = front.certificate_pem().as_bytes().to_vec();
+        Self {
+            name: "s3s-fs-tls",
+            endpoint: front.endpoint(),
+            capabilities: Capabilities {
+                plain_http_endpoint: false,
+                ..self.capabilities
+            },
+            root_certificates: vec![pem],
+            admin_endpoint: Some(self.endpoint.clone()),
+            ..self
         }
     }
 
@@ -309,12 +348,19 @@ impl Target {
             capabilities: capabilities.replayable(),
             route: Route::replay(replayer),
             fixed_bucket: Some(REPLAY_BUCKET),
+            root_certificates: Vec::new(),
+            admin_endpoint: None,
         }
     }
 
     /// A client of adapter `C` for `config`, routed as this target is.
     pub fn connect<C: ScenarioClient>(&self, config: Config) -> Result<C, R2Error> {
-        C::connect_routed(config, self.route.clone())
+        let setup = ClientSetup {
+            route: self.route.clone(),
+            root_certificates: self.root_certificates.clone(),
+            ..ClientSetup::default()
+        };
+        C::connect_with(config, setup)
     }
 
     /// The moto server `.ci/run` started, from `R2_TEST_MOTO_ENDPOINT`,
@@ -331,6 +377,8 @@ impl Target {
             capabilities: Capabilities::MOTO,
             route: Route::Live,
             fixed_bucket: None,
+            root_certificates: Vec::new(),
+            admin_endpoint: None,
         })
     }
 
@@ -350,6 +398,15 @@ impl Target {
     /// A configuration for this server.
     pub fn config(&self) -> Result<Config, R2Error> {
         self.config_with_secret(&self.secret_access_key)
+    }
+
+    /// A configuration for bucket set-up ([`admin`]'s plain-http requests).
+    pub fn admin_config(&self) -> Result<Config, R2Error> {
+        let endpoint = self.admin_endpoint.as_ref().unwrap_or(&self.endpoint);
+        let credentials = Credentials::new(self.access_key_id.clone(), &self.secret_access_key)?;
+        Ok(Config::for_endpoint(endpoint.clone(), credentials)
+            .allow_insecure_http()
+            .build()?)
     }
 }
 
@@ -451,8 +508,8 @@ pub fn run_scenarios<C: ScenarioClient>(
             None => bucket_for(&C::NAME.replace('_', "-"), target.name)?,
         };
         if !matches!(target.route, Route::Replay(_)) {
-            create_bucket(&config, &bucket)
-                .map_err(|e| format!("creating bucket {bucket}: {e}"))?;
+            let admin = target.admin_config().map_err(|e| e.to_string())?;
+            create_bucket(&admin, &bucket).map_err(|e| format!("creating bucket {bucket}: {e}"))?;
         }
         let client = target.connect::<C>(config).map_err(|e| e.to_string())?;
         Ok((client, bucket))

@@ -61,7 +61,9 @@ pub(super) fn scenarios<C: ScenarioClient>() -> Vec<Scenario<C>> {
         },
         Scenario {
             name: "F9 presigned GET and PUT over plain HTTP",
-            needs: Needs::Capability("presigned URLs", |c| c.presign),
+            needs: Needs::Capability("presigned URLs over plain HTTP", |c| {
+                c.presign && c.plain_http_endpoint
+            }),
             run: presigned,
         },
         Scenario {
@@ -443,8 +445,8 @@ fn lifecycle<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
         <Rule><ID>abort-uploads</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status>\
         <AbortIncompleteMultipartUpload><DaysAfterInitiation>7</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>\
         </LifecycleConfiguration>";
-    let config = cx.target.config().map_err(|e| e.to_string())?;
-    put_lifecycle(&config, &cx.bucket, xml)?;
+    let admin = cx.target.admin_config().map_err(|e| e.to_string())?;
+    put_lifecycle(&admin, &cx.bucket, xml)?;
     let rules = cx
         .client
         .lifecycle(GetBucketLifecycleConfiguration::new(cx.bucket.clone()))
