@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use r2_blocking::{DownloadSink, R2Client, R2ClientBuilder, UploadBody};
+use r2_blocking::{DownloadSink, R2Client, UploadBody};
 use r2_proto::error::R2Error;
 use r2_proto::model::ObjectMetadata;
 use r2_proto::ops::{
@@ -76,7 +76,7 @@ impl ScenarioClient for BlockingScenarioClient {
 
     fn connect_with(config: Config, setup: ClientSetup) -> Result<Self, R2Error> {
         Ok(Self {
-            client: builder(config, setup).build(),
+            client: setup.apply(R2Client::builder(config)).build(),
         })
     }
 
@@ -260,15 +260,4 @@ impl ScenarioClient for BlockingScenarioClient {
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         Ok((output, bytes))
     }
-}
-
-/// The builder for `config`, set up as `setup` says.
-fn builder(config: Config, setup: ClientSetup) -> R2ClientBuilder {
-    let builder = R2Client::builder(config)
-        .route(setup.route)
-        .resilience(setup.resilience);
-    setup
-        .root_certificates
-        .into_iter()
-        .fold(builder, R2ClientBuilder::add_root_certificates)
 }

@@ -20,7 +20,7 @@ use r2_proto::ops::{
 };
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
 use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
-use r2_smol::{DownloadSink, R2Client, R2ClientBuilder, UploadBody};
+use r2_smol::{DownloadSink, R2Client, UploadBody};
 
 use crate::scenarios::{ClientSetup, ScenarioClient, Tuning};
 
@@ -101,7 +101,7 @@ impl ScenarioClient for SmolScenarioClient {
 
     fn connect_with(config: Config, setup: ClientSetup) -> Result<Self, R2Error> {
         Ok(Self {
-            client: builder(config, setup).build()?,
+            client: setup.apply(R2Client::builder(config)).build()?,
         })
     }
 
@@ -293,15 +293,4 @@ impl ScenarioClient for SmolScenarioClient {
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         Ok((output, bytes))
     }
-}
-
-/// The builder for `config`, set up as `setup` says.
-fn builder(config: Config, setup: ClientSetup) -> R2ClientBuilder {
-    let builder = R2Client::builder(config)
-        .route(setup.route)
-        .resilience(setup.resilience);
-    setup
-        .root_certificates
-        .into_iter()
-        .fold(builder, R2ClientBuilder::add_root_certificates)
 }

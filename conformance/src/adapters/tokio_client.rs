@@ -18,7 +18,7 @@ use r2_proto::ops::{
 };
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
 use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
-use r2_tokio::{DownloadSink, R2Client, R2ClientBuilder, UploadBody};
+use r2_tokio::{DownloadSink, R2Client, UploadBody};
 use tokio::runtime::Runtime;
 
 use crate::scenarios::{ClientSetup, ScenarioClient, Tuning};
@@ -105,7 +105,7 @@ impl ScenarioClient for TokioScenarioClient {
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         let client = {
             let _guard = runtime.enter();
-            builder(config, setup).build()?
+            setup.apply(R2Client::builder(config)).build()?
         };
         Ok(Self { runtime, client })
     }
@@ -298,15 +298,4 @@ impl ScenarioClient for TokioScenarioClient {
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         Ok((output, bytes))
     }
-}
-
-/// The builder for `config`, set up as `setup` says.
-fn builder(config: Config, setup: ClientSetup) -> R2ClientBuilder {
-    let builder = R2Client::builder(config)
-        .route(setup.route)
-        .resilience(setup.resilience);
-    setup
-        .root_certificates
-        .into_iter()
-        .fold(builder, R2ClientBuilder::add_root_certificates)
 }

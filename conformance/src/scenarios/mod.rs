@@ -47,6 +47,19 @@ pub struct ClientSetup {
     pub root_certificates: Vec<Vec<u8>>,
 }
 
+impl ClientSetup {
+    /// `builder`, set up as this says.
+    pub fn apply<C: r2_proto::BuildClient>(
+        self,
+        builder: r2_proto::ClientBuilder<C>,
+    ) -> r2_proto::ClientBuilder<C> {
+        let builder = builder.route(self.route).resilience(self.resilience);
+        self.root_certificates
+            .into_iter()
+            .fold(builder, r2_proto::ClientBuilder::add_root_certificates)
+    }
+}
+
 /// Everything a scenario does, as each adapter offers it.
 pub trait ScenarioClient: Sized {
     /// The adapter's name, for messages.
