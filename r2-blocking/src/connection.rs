@@ -16,6 +16,11 @@ use rustls::pki_types::ServerName;
 /// answer (only when the server stops taking bytes).
 const WRITE_SLICE: Duration = Duration::from_millis(100);
 
+/// The most one write hands the kernel: a blocking write of a whole large
+/// body costs a third more system time than writes of a few MiB (1 GiB
+/// PUT: 0.44 s against 0.34–0.36 s of client CPU, peer bench).
+const WRITE_PIECE: usize = 4 << 20;
+
 /// An open connection, with the buffer it keeps between requests.
 pub(crate) struct Connection {
     socket: TcpStream,
@@ -155,7 +160,7 @@ impl Connection {
                 Some(tls) if tls.wants_write() => tls.write_tls(&mut self.socket).map(|_| 0),
                 _ if bytes.is_empty() => return Ok(()),
                 Some(tls) => tls.writer().write(bytes),
-                None => match self.socket.write(bytes) {
+                None => match self.socket.write(bytes.get(..WRITE_PIECE).unwrap_or(bytes)) {
                     Ok(0) => Err(io::ErrorKind::WriteZero.into()),
                     wrote => wrote,
                 },

@@ -287,7 +287,7 @@ fn connection_loop(stream: TcpStream, store: &Mutex<Store>, counter: &AtomicU64)
                 let id = format!("upload-{next}");
                 lock().uploads.insert(id.clone(), (key, HashMap::new()));
                 let body = format!(
-                    "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>{id}</UploadId></InitiateMultipartUploadResult>"
+                    "<InitiateMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>b</Bucket><Key>k</Key><UploadId>{id}</UploadId></InitiateMultipartUploadResult>"
                 );
                 respond(&mut writer, 200, &[], body.as_bytes())?;
             }
@@ -339,7 +339,7 @@ fn connection_loop(stream: TcpStream, store: &Mutex<Store>, counter: &AtomicU64)
                 );
                 drop(store);
                 let body = format!(
-                    "<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><ETag>{}</ETag></CompleteMultipartUploadResult>",
+                    "<CompleteMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>b</Bucket><Key>k</Key><ETag>{}</ETag></CompleteMultipartUploadResult>",
                     etag.replace('"', "&quot;")
                 );
                 respond(&mut writer, 200, &[], body.as_bytes())?;
