@@ -317,7 +317,9 @@ fn append<'a>(text: &mut Option<Cow<'a, str>>, piece: Cow<'a, str>) {
 fn into_growable(text: Option<Cow<'_, str>>, more: usize) -> String {
     match text {
         Some(Cow::Owned(mut owned)) => {
-            owned.reserve(more + 32);
+            if owned.capacity() - owned.len() < more {
+                owned.reserve(more + 32);
+            }
             owned
         }
         Some(Cow::Borrowed(borrowed)) => {
