@@ -52,24 +52,37 @@ fn value_of<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
 }
 
 /// Runs one scenario through one client: `one CLIENT SCENARIO ENDPOINT
-/// BYTES [COUNT]`; prints `RESULT cpu_us wall_us peak_over_kib`.
+/// BYTES [COUNT [cold]]`; prints `RESULT cpu_us wall_us peak_over_kib`.
 fn one(args: &[String]) -> Result<(), Error> {
     let [name, scenario, endpoint, bytes, rest @ ..] = args else {
         return Err("one CLIENT SCENARIO ENDPOINT BYTES [COUNT]".into());
     };
     let size: usize = bytes.parse()?;
+    // Every measured run follows one unmeasured run of the same thing on
+    // the same client (connections open, buffers grown), except under
+    // callgrind, where the difference of two counts removes start-up.
+    let warm = rest.get(1).is_none_or(|w| w != "cold");
     let client = clients::connect(name, &format!("http://{endpoint}"))?;
     let (result, cost) = match scenario.as_str() {
         "small" => {
             let count = rest.first().map_or(Ok(SMALL.0), |c| c.parse())?;
+            if warm {
+                client.small_puts(SMALL.1, SMALL.1, SMALL.2)?;
+            }
             conformance::bench::measure(|| client.small_puts(count, SMALL.1, SMALL.2))
         }
         "put" => {
             let body = Bytes::from(vec![0x5au8; size]);
+            if warm {
+                client.put("single", body.clone())?;
+            }
             conformance::bench::measure(|| client.put("single", body))
         }
         "get" => {
             client.put("single", Bytes::from(vec![0x5au8; size]))?;
+            if warm {
+                client.get("single")?;
+            }
             let (got, cost) = conformance::bench::measure(|| client.get("single"));
             if got? != size as u64 {
                 return Err("short GET".into());
@@ -78,6 +91,9 @@ fn one(args: &[String]) -> Result<(), Error> {
         }
         "multipart" => {
             let body = Bytes::from(vec![0x5au8; size]);
+            if warm {
+                client.multipart("multi", body.clone(), PART, PART_IN_FLIGHT)?;
+            }
             conformance::bench::measure(|| client.multipart("multi", body, PART, PART_IN_FLIGHT))
         }
         other => return Err(format!("no scenario {other}").into()),
@@ -256,7 +272,16 @@ fn callgrind(me: &str, names: &[&str], endpoint: &str) -> Result<(), Error> {
             let status = Command::new("valgrind")
                 .args(["--tool=callgrind", "--trace-children=no"])
                 .arg(format!("--callgrind-out-file={}", out.display()))
-                .args([me, "one", name, "small", endpoint, "0", &count.to_string()])
+                .args([
+                    me,
+                    "one",
+                    name,
+                    "small",
+                    endpoint,
+                    "0",
+                    &count.to_string(),
+                    "cold",
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status()?;
