@@ -88,6 +88,32 @@ impl Credentials {
         })
     }
 
+    /// The S3 credentials of an R2 API token, as Cloudflare derives them:
+    /// the access key id is the token's id, the secret is the lowercase hex
+    /// SHA-256 of the token's value.
+    ///
+    /// ```
+    /// use r2_proto::Credentials;
+    /// let creds = Credentials::from_api_token("0123abcd", "token-value").unwrap();
+    /// assert_eq!(creds.access_key_id(), "0123abcd");
+    /// assert_eq!(creds.secret_access_key().expose_secret().len(), 64);
+    /// ```
+    pub fn from_api_token(
+        token_id: impl Into<String>,
+        token_value: &str,
+    ) -> Result<Self, ConfigError> {
+        use sha2::{Digest, Sha256};
+        if token_value.is_empty() {
+            return Err(ConfigError::EmptySecretAccessKey);
+        }
+        let digest = Sha256::digest(token_value.as_bytes());
+        let mut secret = zeroize::Zeroizing::new(String::with_capacity(64));
+        for byte in digest {
+            secret.push_str(&format!("{byte:02x}"));
+        }
+        Self::new(token_id, secret.as_str())
+    }
+
     /// Adds the session token of temporary credentials. It must be visible
     /// ASCII, as it travels in the `X-Amz-Security-Token` header.
     pub fn with_session_token(mut self, token: impl Into<String>) -> Result<Self, ConfigError> {

@@ -51,6 +51,7 @@ mod names;
 mod operation_name;
 pub mod ops;
 pub mod percent;
+pub mod profiles;
 mod redact;
 pub mod replay;
 mod replay_miss;

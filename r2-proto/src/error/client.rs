@@ -52,6 +52,25 @@ pub enum ConfigError {
         /// The URL as given.
         url: String,
     },
+    /// A shared credentials or config file (`~/.aws/credentials`,
+    /// `~/.aws/config`) could not be read or parsed.
+    #[error("{file}{}: {reason}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    ProfileFile {
+        /// The file's path.
+        file: String,
+        /// The line at fault (1-based), when one is.
+        line: Option<u32>,
+        /// What is wrong.
+        reason: Box<str>,
+    },
+    /// The profile asked for is in none of the files.
+    #[error("profile {profile:?} is not in {files}")]
+    MissingProfile {
+        /// The profile's name.
+        profile: String,
+        /// The files looked in.
+        files: String,
+    },
     /// A numeric setting is out of its allowed range.
     #[error("{setting} must be {expected}, got {got}")]
     OutOfRange {
