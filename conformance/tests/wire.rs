@@ -10,7 +10,7 @@
 )]
 
 use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
-use conformance::scenarios::ScenarioClient;
+use conformance::scenarios::{ClientSetup, ScenarioClient};
 use conformance::servers::CaptureServer;
 use r2_proto::ops::{CompleteMultipartUpload, CompletedPart, DeleteObject, GetObject, PutObject};
 use r2_proto::{BucketName, Config, Credentials, ObjectKey};
@@ -27,7 +27,11 @@ fn config(endpoint: String) -> Config {
 
 fn check_wire<C: ScenarioClient>() {
     let server = CaptureServer::start().unwrap();
-    let client = C::connect(config(server.endpoint())).unwrap();
+    let setup = ClientSetup {
+        application: Some("wire-test/1.0".into()),
+        ..ClientSetup::default()
+    };
+    let client = C::connect_with(config(server.endpoint()), setup).unwrap();
     let bucket = BucketName::new("bkt").unwrap();
     let key = |k: &str| ObjectKey::new(k).unwrap();
 
@@ -105,6 +109,17 @@ fn check_wire<C: ScenarioClient>() {
         );
         let host = server.endpoint().replace("http://", "");
         assert_eq!(request.header("host"), Some(host.as_str()), "{}", C::NAME);
+        let agent = format!(
+            "{}/{version} r2-proto/{version} wire-test/1.0",
+            C::NAME.replace('_', "-"),
+            version = env!("CARGO_PKG_VERSION")
+        );
+        assert_eq!(
+            request.header("user-agent"),
+            Some(agent.as_str()),
+            "{}",
+            C::NAME
+        );
     }
 }
 

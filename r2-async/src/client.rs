@@ -54,6 +54,7 @@ impl<R: Runtime> BuildClient for R2Client<R> {
             timeout,
             allow_http: settings.config.allows_insecure_http(),
             tls: Arc::new(r2_http1::client_config(&settings.root_certificates)?),
+            user_agent: settings.user_agent(<R::Transport as crate::Transport>::NAME),
         })?;
         let limits = *settings.config.read_limits();
         let core = ClientCore::with_resilience(settings.config, settings.resilience);

@@ -53,6 +53,10 @@ pub trait Transport: Debug + Send + Sync + Sized + 'static {
     /// A client as `settings` say.
     fn connect(settings: TransportSettings) -> Result<Self, NetworkError>;
 
+    /// The adapter's name and version, for the `User-Agent`
+    /// (`"r2-tokio/0.1.0"`).
+    const NAME: &'static str;
+
     /// Sends the signed request exactly as signed and returns once the
     /// response head is in.
     fn send<'a>(
@@ -73,6 +77,8 @@ pub struct TransportSettings {
     pub allow_http: bool,
     /// rustls with the ring provider, TLS 1.2 and 1.3, webpki's roots.
     pub tls: std::sync::Arc<rustls::ClientConfig>,
+    /// The `User-Agent` of every request (added after signing).
+    pub user_agent: http::HeaderValue,
 }
 
 /// A response body on its connection, read piece by piece.

@@ -24,10 +24,11 @@ pub(crate) type Home = (Arc<IdlePool<Connection>>, Origin);
 pub(crate) fn round_trip(
     mut connection: Connection,
     request: &Request<RequestBody>,
+    (user_agent, idle): (&http::HeaderValue, Duration),
     home: Home,
-    idle: Duration,
 ) -> Result<Response<Option<WireBody>>, Failure> {
-    let mut sending = r2_http1::start(request, std::mem::take(&mut connection.buffer))?;
+    let buffer = std::mem::take(&mut connection.buffer);
+    let mut sending = r2_http1::start(request, user_agent, buffer)?;
     connection.write(sending.head(), None, idle)?;
     for piece in request.body().pieces() {
         // After an early answer the rest is counted, never sent: the

@@ -27,6 +27,7 @@ pub struct Transport {
     limits: ReadLimits,
     allow_http: bool,
     route: Route,
+    user_agent: http::HeaderValue,
 }
 
 impl Transport {
@@ -42,6 +43,7 @@ impl Transport {
             limits: *settings.config.read_limits(),
             allow_http: settings.config.allows_insecure_http(),
             route: settings.route.clone(),
+            user_agent: settings.user_agent(concat!("r2-blocking/", env!("CARGO_PKG_VERSION"))),
         }
     }
 
@@ -90,7 +92,7 @@ impl Transport {
         let home = (Arc::clone(&self.pool), origin.clone());
         let idle = self.limits.idle;
         if let Some(connection) = self.pool.take(&origin, Instant::now()) {
-            match http1::round_trip(connection, request, home.clone(), idle) {
+            match http1::round_trip(connection, request, (&self.user_agent, idle), home.clone()) {
                 Ok(response) => return Ok(response.map(ResponseBody::wire)),
                 // A kept connection the server had closed: once more on a new one.
                 Err(failure) if failure.before_response => {}
@@ -99,7 +101,7 @@ impl Transport {
         }
         let tls = self.tls.as_ref().map_err(Clone::clone)?;
         let connection = Connection::open(&origin, tls, idle)?;
-        http1::round_trip(connection, request, home, idle)
+        http1::round_trip(connection, request, (&self.user_agent, idle), home)
             .map(|response| response.map(ResponseBody::wire))
             .map_err(|failure| failure.error)
     }

@@ -53,10 +53,15 @@ impl Failure {
     }
 }
 
-/// Frames `request`'s head into `buffer` (grown as needed). The transport
-/// writes [`Sending::head`], then each piece of the body, counting it with
+/// Frames `request`'s head into `buffer` (grown as needed), with `Host`
+/// and, unless the request has one, `user_agent`. The transport writes
+/// [`Sending::head`], then each piece of the body, counting it with
 /// [`Sending::sent`].
-pub fn start(request: &Request<RequestBody>, mut buffer: Vec<u8>) -> Result<Sending, Failure> {
+pub fn start(
+    request: &Request<RequestBody>,
+    user_agent: &http::HeaderValue,
+    mut buffer: Vec<u8>,
+) -> Result<Sending, Failure> {
     let mut head = Request::new(());
     *head.method_mut() = request.method().clone();
     *head.uri_mut() = request.uri().clone();
@@ -64,6 +69,10 @@ pub fn start(request: &Request<RequestBody>, mut buffer: Vec<u8>) -> Result<Send
     let host = r2_proto::signed_host(request.uri()).map_err(Failure::early)?;
     let host = http::HeaderValue::from_str(&host).map_err(Failure::early)?;
     head.headers_mut().insert(http::header::HOST, host);
+    if !head.headers().contains_key(http::header::USER_AGENT) {
+        head.headers_mut()
+            .insert(http::header::USER_AGENT, user_agent.clone());
+    }
     let mut call = Call::new(head).map_err(Failure::early)?.proceed();
     if buffer.len() < READ_BUFFER {
         buffer.resize(READ_BUFFER, 0);

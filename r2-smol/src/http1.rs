@@ -30,9 +30,11 @@ pub(crate) struct Sent {
 pub(crate) async fn round_trip(
     mut connection: Connection,
     request: &Request<RequestBody>,
+    user_agent: &http::HeaderValue,
     home: (Arc<Pool>, Origin),
 ) -> Result<Sent, Failure> {
-    let mut sending = r2_http1::start(request, std::mem::take(&mut connection.buffer))?;
+    let buffer = std::mem::take(&mut connection.buffer);
+    let mut sending = r2_http1::start(request, user_agent, buffer)?;
     write(&mut connection, sending.head()).await?;
     for piece in request.body().pieces() {
         // After an early answer the rest is counted, never sent: the

@@ -45,10 +45,13 @@ pub struct Transport {
     tls: Arc<rustls::ClientConfig>,
     timeout: Duration,
     allow_http: bool,
+    user_agent: http::HeaderValue,
 }
 
 impl r2_async::Transport for Transport {
     type Body = Body;
+
+    const NAME: &'static str = concat!("r2-smol/", env!("CARGO_PKG_VERSION"));
 
     fn connect(settings: TransportSettings) -> Result<Self, NetworkError> {
         Ok(Self {
@@ -56,6 +59,7 @@ impl r2_async::Transport for Transport {
             tls: settings.tls,
             timeout: settings.timeout,
             allow_http: settings.allow_http,
+            user_agent: settings.user_agent,
         })
     }
 
@@ -67,7 +71,7 @@ impl r2_async::Transport for Transport {
         let home = (Arc::clone(&self.pool), origin.clone());
         let sent = within(self.timeout, async {
             if let Some(connection) = self.pool.take(&origin, Instant::now()) {
-                match http1::round_trip(connection, request, home.clone()).await {
+                match http1::round_trip(connection, request, &self.user_agent, home.clone()).await {
                     Ok(sent) => return Ok(sent),
                     // A kept connection the server had closed: once more on a new one.
                     Err(failure) if failure.before_response => {}
@@ -75,7 +79,7 @@ impl r2_async::Transport for Transport {
                 }
             }
             let connection = connect(&origin, &self.tls).await?;
-            http1::round_trip(connection, request, home)
+            http1::round_trip(connection, request, &self.user_agent, home)
                 .await
                 .map_err(|failure| failure.error)
         })

@@ -71,10 +71,13 @@ impl Body for OutgoingBody {
 pub struct Transport {
     pool: Arc<Pool>,
     timeout: Duration,
+    user_agent: http::HeaderValue,
 }
 
 impl r2_async::Transport for Transport {
     type Body = WireBody;
+
+    const NAME: &'static str = concat!("r2-tokio/", env!("CARGO_PKG_VERSION"));
 
     fn connect(settings: TransportSettings) -> Result<Self, NetworkError> {
         let TransportSettings {
@@ -82,6 +85,7 @@ impl r2_async::Transport for Transport {
             timeout,
             allow_http,
             tls,
+            user_agent,
             ..
         } = settings;
         let mut http = HttpConnector::new();
@@ -98,6 +102,7 @@ impl r2_async::Transport for Transport {
         Ok(Self {
             pool: Arc::new(Pool::new(pool_size, connector)),
             timeout,
+            user_agent,
         })
     }
 
@@ -119,6 +124,11 @@ impl r2_async::Transport for Transport {
             outgoing
                 .headers_mut()
                 .insert(http::header::HOST, host.clone());
+            if !outgoing.headers().contains_key(http::header::USER_AGENT) {
+                outgoing
+                    .headers_mut()
+                    .insert(http::header::USER_AGENT, self.user_agent.clone());
+            }
             let counter = Arc::clone(&interim);
             hyper::ext::on_informational(&mut outgoing, move |answer| {
                 counter.skipped(answer.headers());

@@ -45,6 +45,8 @@ pub struct ClientSetup {
     pub resilience: ResilienceConfig,
     /// PEM bundles of root certificates trusted besides webpki's.
     pub root_certificates: Vec<Vec<u8>>,
+    /// The application named in the `User-Agent`.
+    pub application: Option<String>,
 }
 
 impl ClientSetup {
@@ -53,7 +55,10 @@ impl ClientSetup {
         self,
         builder: r2_proto::ClientBuilder<C>,
     ) -> r2_proto::ClientBuilder<C> {
-        let builder = builder.route(self.route).resilience(self.resilience);
+        let mut builder = builder.route(self.route).resilience(self.resilience);
+        if let Some(application) = &self.application {
+            builder = builder.application(application);
+        }
         self.root_certificates
             .into_iter()
             .fold(builder, r2_proto::ClientBuilder::add_root_certificates)
