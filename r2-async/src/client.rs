@@ -85,9 +85,16 @@ impl<R: Runtime> R2Client<R> {
         Self::builder(config).build()
     }
 
-    /// A client configured from `R2_*` (or `AWS_*`) environment variables.
+    /// A client configured from the environment and the shared
+    /// credentials and config files (see [`r2_proto::env`]), trusting the
+    /// root certificates `AWS_CA_BUNDLE` or `SSL_CERT_FILE` names besides
+    /// webpki's.
     pub fn from_env() -> Result<Self, R2Error> {
-        Self::new(env::config_from_env()?.build()?)
+        let builder = Self::builder(env::config_from_env()?.build()?);
+        match env::root_certificates_from_env()? {
+            Some(pem) => builder.add_root_certificates(pem).build(),
+            None => builder.build(),
+        }
     }
 
     /// A builder for a client with non-default settings.

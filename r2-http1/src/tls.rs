@@ -16,14 +16,17 @@ pub fn client_config(extra_roots: &[Vec<u8>]) -> Result<rustls::ClientConfig, Ne
         let bad = |why: &dyn std::fmt::Display| {
             NetworkError::Tls(format!("root certificate bundle {}: {why}", n + 1))
         };
-        let mut found = 0;
-        for certificate in CertificateDer::pem_slice_iter(pem) {
-            let certificate = certificate.map_err(|e| bad(&e))?;
-            roots.add(certificate).map_err(|e| bad(&e))?;
-            found += 1;
-        }
-        if found == 0 {
+        let certificates = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(&e))?;
+        if certificates.is_empty() {
             return Err(bad(&"no CERTIFICATE block in it"));
+        }
+        // A system bundle may hold a few roots rustls cannot use (old
+        // formats); they are skipped, as long as some can be used.
+        let (added, _skipped) = roots.add_parsable_certificates(certificates);
+        if added == 0 {
+            return Err(bad(&"no certificate in it can be used"));
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -46,6 +49,13 @@ mod tests {
             error,
             NetworkError::Tls("root certificate bundle 1: no CERTIFICATE block in it".into())
         );
+        let system = std::path::Path::new("/etc/ssl/certs/ca-certificates.crt");
+        if let Ok(bundle) = std::fs::read(system) {
+            assert!(
+                client_config(&[bundle]).is_ok(),
+                "the system bundle is taken"
+            );
+        }
         let broken = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         let error = client_config(&[broken.to_vec()]).unwrap_err();
         assert!(

@@ -23,6 +23,7 @@
 //! | profile (default `default`) | `AWS_PROFILE` |
 //! | credentials file (default `~/.aws/credentials`) | `AWS_SHARED_CREDENTIALS_FILE` |
 //! | config file (default `~/.aws/config`) | `AWS_CONFIG_FILE` |
+//! | root certificates trusted besides webpki's (a PEM bundle) | `AWS_CA_BUNDLE`, `SSL_CERT_FILE` |
 //!
 //! Credentials come from the variables, else from an API token, else from
 //! the profile; the endpoint from the variables, else from the profile's
@@ -44,6 +45,30 @@ pub fn credentials_from_env() -> Result<Credentials, ConfigError> {
 /// every other setting at its default.
 pub fn config_from_env() -> Result<ConfigBuilder, ConfigError> {
     config_from_sources(process_env, read_file)
+}
+
+/// The PEM bundle of root certificates the environment names, if it
+/// names one (`ClientBuilder::add_root_certificates` takes it).
+pub fn root_certificates_from_env() -> Result<Option<Vec<u8>>, ConfigError> {
+    root_certificates_from_sources(process_env, |path| std::fs::read(path))
+}
+
+/// The PEM bundle `AWS_CA_BUNDLE` or `SSL_CERT_FILE` names in `lookup`,
+/// read with `read`.
+pub fn root_certificates_from_sources(
+    lookup: impl Fn(&str) -> Option<String>,
+    read: impl Fn(&str) -> std::io::Result<Vec<u8>>,
+) -> Result<Option<Vec<u8>>, ConfigError> {
+    let Some(file) = first(&lookup, &["AWS_CA_BUNDLE", "SSL_CERT_FILE"]) else {
+        return Ok(None);
+    };
+    match read(&file) {
+        Ok(pem) => Ok(Some(pem)),
+        Err(e) => Err(ConfigError::CertificateFile {
+            file,
+            reason: e.to_string().into(),
+        }),
+    }
 }
 
 fn process_env(name: &str) -> Option<String> {
@@ -403,5 +428,30 @@ mod tests {
             credentials_from_lookup(lookup(&[("R2_API_TOKEN_ID", "id")])),
             Err(ConfigError::MissingCredentials(_))
         ));
+    }
+
+    #[test]
+    fn a_root_bundle_is_read_from_the_file_the_environment_names() {
+        let dir = aws_dir("roots", "", "");
+        let bundle = dir.join("roots.pem");
+        std::fs::write(&bundle, "-----BEGIN CERTIFICATE-----\n").unwrap();
+        let path = bundle.to_string_lossy().into_owned();
+        let read = |p: &str| std::fs::read(p);
+        let found = root_certificates_from_sources(lookup(&[("SSL_CERT_FILE", &path)]), read);
+        assert_eq!(
+            found.unwrap().as_deref(),
+            Some(&b"-----BEGIN CERTIFICATE-----\n"[..])
+        );
+        assert_eq!(
+            root_certificates_from_sources(lookup(&[]), read).unwrap(),
+            None
+        );
+        let folder = dir.to_string_lossy().into_owned();
+        let error = root_certificates_from_sources(lookup(&[("AWS_CA_BUNDLE", &folder)]), read);
+        assert!(
+            matches!(&error, Err(ConfigError::CertificateFile { file, .. }) if *file == folder),
+            "{error:?}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -63,6 +63,15 @@ pub enum ConfigError {
         /// What is wrong.
         reason: Box<str>,
     },
+    /// The root certificate bundle named by `AWS_CA_BUNDLE` or
+    /// `SSL_CERT_FILE` could not be read.
+    #[error("root certificate bundle {file}: {reason}")]
+    CertificateFile {
+        /// The file's path.
+        file: String,
+        /// Why it could not be read.
+        reason: Box<str>,
+    },
     /// The profile asked for is in none of the files.
     #[error("profile {profile:?} is not in {files}")]
     MissingProfile {
