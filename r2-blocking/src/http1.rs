@@ -41,7 +41,9 @@ pub(crate) fn round_trip(
     connection.write(&[], None, idle)?;
     let mut receiving = sending.finish()?;
     let deadline = Instant::now() + idle;
-    let mut waited = false;
+    // The first read waits the socket's idle time; later ones only what is
+    // left of it, and the idle time is set back once the head is in.
+    let (mut waited, mut shortened) = (false, false);
     let Answer { head, body, reuse } = loop {
         receiving = match receiving.parse()? {
             Ok(answer) => break answer,
@@ -50,6 +52,7 @@ pub(crate) fn round_trip(
         if waited {
             let left = deadline.saturating_duration_since(Instant::now());
             connection.set_read_timeout(left).map_err(Failure::early)?;
+            shortened = true;
         }
         waited = true;
         match connection.read(receiving.room()?) {
@@ -59,7 +62,9 @@ pub(crate) fn round_trip(
             Err(e) => return Err(receiving.failed(e)),
         }
     };
-    connection.set_read_timeout(idle).map_err(Failure::early)?;
+    if shortened {
+        connection.set_read_timeout(idle).map_err(Failure::early)?;
+    }
     if let Some(buffer) = reuse {
         let (pool, origin) = home;
         connection.buffer = buffer;
