@@ -7,14 +7,25 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::{Request, Response};
-use r2_http1::{Answer, Body, BodyStep, Failure, IdlePool, Origin};
+use r2_http1::{Answer, Body, BodyStep, Failure, Home as _, IdlePool, Origin};
 use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
 
 use crate::connection::{Connection, is_timeout};
 
-/// Where a connection goes back to once its answer is read.
-pub(crate) type Home = (Arc<IdlePool<Connection>>, Origin);
+/// Where a connection goes back to once its answer is read: its pool, at
+/// its origin.
+#[derive(Clone)]
+pub(crate) struct Home(pub(crate) Arc<IdlePool<Connection>>, pub(crate) Origin);
+
+impl r2_http1::Home for Home {
+    type Connection = Connection;
+
+    fn keep(&self, mut connection: Connection, buffer: Vec<u8>) {
+        connection.buffer = buffer;
+        self.0.put(self.1.clone(), connection, Instant::now());
+    }
+}
 
 /// Sends `request` on `connection` and reads the answer's head, waiting at
 /// most `idle` for the server to take each write and, once the request is
@@ -66,9 +77,7 @@ pub(crate) fn round_trip(
         connection.set_read_timeout(idle).map_err(Failure::early)?;
     }
     if let Some(buffer) = reuse {
-        let (pool, origin) = home;
-        connection.buffer = buffer;
-        pool.put(origin, connection, Instant::now());
+        home.keep(connection, buffer);
         return Ok(head.map(|()| None));
     }
     let body = body.map(|body| WireBody {
@@ -161,13 +170,7 @@ impl WireBody {
 
     /// Ends the body: its connection goes back to the pool when reusable.
     fn finish(&mut self, reusable: bool) {
-        let (Some(mut connection), Some(body)) = (self.connection.take(), self.body.take()) else {
-            return;
-        };
-        if reusable {
-            let (pool, origin) = &self.home;
-            connection.buffer = body.into_buffer();
-            pool.put(origin.clone(), connection, Instant::now());
-        }
+        self.home
+            .finish(self.connection.take(), self.body.take(), reusable);
     }
 }

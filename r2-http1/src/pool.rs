@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::body::Body;
 use crate::origin::Origin;
 
 /// An idle connection older than this may have been closed by the server:
@@ -49,6 +50,24 @@ impl<C> IdlePool<C> {
     pub fn idle_count(&self) -> usize {
         let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         idle.values().map(Vec::len).sum()
+    }
+}
+
+/// Where a transport's connection goes back to once its exchange is over
+/// (its pool, at its origin), with the buffer it keeps for the next one.
+pub trait Home {
+    /// The transport's connection.
+    type Connection;
+
+    /// Keeps `connection`, with `buffer`, for the next request.
+    fn keep(&self, connection: Self::Connection, buffer: Vec<u8>);
+
+    /// Ends an answer's body: the connection goes back when `reusable`,
+    /// else it is dropped (closed).
+    fn finish(&self, connection: Option<Self::Connection>, body: Option<Body>, reusable: bool) {
+        if let (Some(connection), Some(body), true) = (connection, body, reusable) {
+            self.keep(connection, body.into_buffer());
+        }
     }
 }
 

@@ -2,19 +2,17 @@
 //! moves its bytes over async-io and hands the body over as it arrives.
 
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use bytes::Bytes;
 use futures_lite::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use http::{Request, Response};
-use r2_http1::{Answer, Body, BodyStep, Failure, Origin, Sending};
+use r2_http1::{Answer, Body, BodyStep, Failure, Home as _, Sending};
 use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
 
 use crate::connection::Connection;
-use crate::pool::Pool;
+use crate::pool::Home;
 
 /// A response whose headers are in.
 pub(crate) struct Sent {
@@ -31,7 +29,7 @@ pub(crate) async fn round_trip(
     mut connection: Connection,
     request: &Request<RequestBody>,
     user_agent: &http::HeaderValue,
-    home: (Arc<Pool>, Origin),
+    home: Home,
 ) -> Result<Sent, Failure> {
     let buffer = std::mem::take(&mut connection.buffer);
     let mut sending = r2_http1::start(request, user_agent, buffer)?;
@@ -56,9 +54,7 @@ pub(crate) async fn round_trip(
         receiving.filled(n)?;
     };
     if let Some(buffer) = reuse {
-        let (pool, origin) = home;
-        connection.buffer = buffer;
-        pool.put(origin, connection, Instant::now());
+        home.keep(connection, buffer);
         return Ok(Sent { head, body: None });
     }
     let body = body.map(|body| WireBody {
@@ -123,7 +119,7 @@ async fn write(connection: &mut Connection, bytes: &[u8]) -> Result<(), Failure>
 pub(crate) struct WireBody {
     connection: Option<Connection>,
     body: Option<Body>,
-    home: (Arc<Pool>, Origin),
+    home: Home,
 }
 
 impl std::fmt::Debug for WireBody {
@@ -167,14 +163,8 @@ impl WireBody {
 
     /// Ends the body: its connection goes back to the pool when reusable.
     fn finish(&mut self, reusable: bool) {
-        let (Some(mut connection), Some(body)) = (self.connection.take(), self.body.take()) else {
-            return;
-        };
-        if reusable {
-            let (pool, origin) = &self.home;
-            connection.buffer = body.into_buffer();
-            pool.put(origin.clone(), connection, Instant::now());
-        }
+        self.home
+            .finish(self.connection.take(), self.body.take(), reusable);
     }
 
     fn close(&mut self, error: NetworkError) -> NetworkError {

@@ -34,9 +34,18 @@ impl Pool {
     pub(crate) fn take(&self, origin: &Origin, now: Instant) -> Option<Connection> {
         self.idle.take(origin, now)
     }
+}
 
-    /// Keeps `connection` for the next request to `origin`.
-    pub(crate) fn put(&self, origin: Origin, connection: Connection, now: Instant) {
-        self.idle.put(origin, connection, now);
+/// Where a connection goes back to once its answer is read: its pool, at
+/// its origin.
+#[derive(Clone)]
+pub(crate) struct Home(pub(crate) Arc<Pool>, pub(crate) Origin);
+
+impl r2_http1::Home for Home {
+    type Connection = Connection;
+
+    fn keep(&self, mut connection: Connection, buffer: Vec<u8>) {
+        connection.buffer = buffer;
+        self.0.idle.put(self.1.clone(), connection, Instant::now());
     }
 }

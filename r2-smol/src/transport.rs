@@ -18,7 +18,7 @@ use r2_http1::Origin;
 
 use crate::connection::connect;
 use crate::http1::{self, Sent, WireBody};
-use crate::pool::Pool;
+use crate::pool::{Home, Pool};
 
 /// A response body on its connection (none when the response has no
 /// body), holding the request's pool slot until it is read or dropped.
@@ -68,7 +68,7 @@ impl r2_async::Transport for Transport {
     async fn send(&self, request: &Request<RequestBody>) -> Result<Response<Body>, NetworkError> {
         let slot = self.pool.slot().await;
         let origin = Origin::of(request.uri(), self.allow_http)?;
-        let home = (Arc::clone(&self.pool), origin.clone());
+        let home = Home(Arc::clone(&self.pool), origin.clone());
         let sent = within(self.timeout, async {
             if let Some(connection) = self.pool.take(&origin, Instant::now()) {
                 match http1::round_trip(connection, request, &self.user_agent, home.clone()).await {
