@@ -5,12 +5,15 @@ use std::sync::Arc;
 use futures_core::Stream;
 use r2_proto::error::R2Error;
 use r2_proto::exchange::{Event, Exchange, Next, stalled};
-use r2_proto::ops::{GetObject, ListObjectsV2, ObjectSummary, StreamedGet};
+use r2_proto::ops::{
+    DeletePrefix, DeletePrefixOutput, GetObject, ListEntry, ListObjectsV2, ObjectSummary,
+    StreamedGet,
+};
 use r2_proto::transfer::UploadOutput;
 use r2_proto::{BucketName, ObjectKey};
 
 use crate::client::{R2Client, now};
-use crate::list_all::list_all;
+use crate::list_all::{delete_prefix, list_all};
 use crate::object_stream::ObjectStream;
 use crate::runtime::{Reads, Runtime};
 use crate::upload::UploadBody;
@@ -86,11 +89,39 @@ impl<'a, R: Runtime> Objects<'a, R> {
         }
     }
 
-    /// Every key of a listing, page after page, as a stream.
+    /// Every object of a listing, page after page, as a stream (common
+    /// prefixes are left out: [`list_entries`](Self::list_entries) has them).
     pub fn list_all(
         &self,
         list: ListObjectsV2,
     ) -> impl Stream<Item = Result<ObjectSummary, R2Error>> + Send + 'a {
         list_all(self.client, list)
+    }
+
+    /// Every object and common prefix of a listing (give it a
+    /// delimiter), in key order, page after page, as a stream.
+    pub fn list_entries(
+        &self,
+        list: ListObjectsV2,
+    ) -> impl Stream<Item = Result<ListEntry, R2Error>> + Send + 'a {
+        list_all(self.client, list)
+    }
+
+    /// Deletes every object whose key starts with `prefix` (every object of
+    /// the bucket for `""`): a page listed, its keys deleted 1,000 per
+    /// DeleteObjects, until none is left. Keys the server refuses to delete
+    /// are in the output's `failed`.
+    pub async fn delete_prefix(
+        &self,
+        bucket: BucketName,
+        prefix: impl Into<String>,
+    ) -> Result<DeletePrefixOutput, R2Error> {
+        delete_prefix(self.client, DeletePrefix::new(bucket, prefix)).await
+    }
+
+    /// Deletes every object `list` lists, 1,000 per DeleteObjects or its
+    /// `max_keys` per request (see [`DeletePrefix::listed_by`]).
+    pub async fn delete_listed(&self, list: ListObjectsV2) -> Result<DeletePrefixOutput, R2Error> {
+        delete_prefix(self.client, DeletePrefix::listed_by(list)).await
     }
 }

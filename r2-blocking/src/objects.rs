@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use r2_proto::error::R2Error;
 use r2_proto::exchange::{Event, Exchange, Next, stalled};
-use r2_proto::ops::{GetObject, ListObjectsV2, StreamedGet};
+use r2_proto::ops::{
+    DeletePrefix, DeletePrefixOutput, GetObject, ListEntry, ListObjectsV2, StreamedGet,
+};
 use r2_proto::transfer::UploadOutput;
 use r2_proto::{BucketName, ObjectKey};
 
 use crate::client::{R2Client, now, sleep_until};
-use crate::list_all::ListAll;
+use crate::list_all::{ListAll, delete_prefix};
 use crate::object_reader::ObjectReader;
 use crate::round_trip::{open, read_whole};
 use crate::upload::UploadBody;
@@ -73,8 +75,33 @@ impl<'a> Objects<'a> {
         }
     }
 
-    /// Every key of a listing, page after page, as an iterator.
+    /// Every object of a listing, page after page, as an iterator (common
+    /// prefixes are left out: [`list_entries`](Self::list_entries) has them).
     pub fn list_all(&self, list: ListObjectsV2) -> ListAll<'a> {
         ListAll::new(self.client, list)
+    }
+
+    /// Every object and common prefix of a listing (give it a
+    /// delimiter), in key order, page after page, as an iterator.
+    pub fn list_entries(&self, list: ListObjectsV2) -> ListAll<'a, ListEntry> {
+        ListAll::new(self.client, list)
+    }
+
+    /// Deletes every object whose key starts with `prefix` (every object of
+    /// the bucket for `""`): a page listed, its keys deleted 1,000 per
+    /// DeleteObjects, until none is left. Keys the server refuses to delete
+    /// are in the output's `failed`.
+    pub fn delete_prefix(
+        &self,
+        bucket: BucketName,
+        prefix: impl Into<String>,
+    ) -> Result<DeletePrefixOutput, R2Error> {
+        delete_prefix(self.client, DeletePrefix::new(bucket, prefix))
+    }
+
+    /// Deletes every object `list` lists, 1,000 per DeleteObjects or its
+    /// `max_keys` per request (see [`DeletePrefix::listed_by`]).
+    pub fn delete_listed(&self, list: ListObjectsV2) -> Result<DeletePrefixOutput, R2Error> {
+        delete_prefix(self.client, DeletePrefix::listed_by(list))
     }
 }

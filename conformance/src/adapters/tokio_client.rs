@@ -11,10 +11,10 @@ use r2_proto::model::ObjectMetadata;
 use r2_proto::ops::{
     AbortMultipartUpload, CompleteMultipartUpload, CompleteMultipartUploadOutput, CopyObject,
     CopyObjectOutput, CreateMultipartUpload, CreateMultipartUploadOutput, DeleteObject,
-    DeleteObjects, DeleteObjectsOutput, GetBucketLifecycleConfiguration, GetObject,
-    GetObjectOutput, HeadObject, LifecycleRule, ListMultipartUploads, ListMultipartUploadsOutput,
-    ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput, ObjectSummary, PutObject,
-    PutObjectOutput, UploadPart, UploadPartOutput,
+    DeleteObjects, DeleteObjectsOutput, DeletePrefixOutput, GetBucketLifecycleConfiguration,
+    GetObject, GetObjectOutput, HeadObject, LifecycleRule, ListEntry, ListMultipartUploads,
+    ListMultipartUploadsOutput, ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput,
+    ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
 };
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
 use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
@@ -159,6 +159,14 @@ impl ScenarioClient for TokioScenarioClient {
 
     fn list_all(&self, list: ListObjectsV2) -> Result<Vec<ObjectSummary>, R2Error> {
         self.block_on(self.client.objects().list_all(list).try_collect())
+    }
+
+    fn list_entries(&self, list: ListObjectsV2) -> Result<Vec<ListEntry>, R2Error> {
+        self.block_on(self.client.objects().list_entries(list).try_collect())
+    }
+
+    fn delete_listed(&self, list: ListObjectsV2) -> Result<DeletePrefixOutput, R2Error> {
+        self.block_on(self.client.objects().delete_listed(list))
     }
 
     fn create_multipart(

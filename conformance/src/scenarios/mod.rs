@@ -23,10 +23,10 @@ use r2_proto::model::ObjectMetadata;
 use r2_proto::ops::{
     AbortMultipartUpload, CompleteMultipartUpload, CompleteMultipartUploadOutput, CopyObject,
     CopyObjectOutput, CreateMultipartUpload, CreateMultipartUploadOutput, DeleteObject,
-    DeleteObjects, DeleteObjectsOutput, GetBucketLifecycleConfiguration, GetObject,
-    GetObjectOutput, HeadObject, LifecycleRule, ListMultipartUploads, ListMultipartUploadsOutput,
-    ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput, ObjectSummary, PutObject,
-    PutObjectOutput, UploadPart, UploadPartOutput,
+    DeleteObjects, DeleteObjectsOutput, DeletePrefixOutput, GetBucketLifecycleConfiguration,
+    GetObject, GetObjectOutput, HeadObject, LifecycleRule, ListEntry, ListMultipartUploads,
+    ListMultipartUploadsOutput, ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput,
+    ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
 };
 use std::sync::Arc;
 
@@ -114,6 +114,10 @@ pub trait ScenarioClient: Sized {
     fn list(&self, list: ListObjectsV2) -> Result<ListObjectsV2Output, R2Error>;
     /// `objects().list_all`, collected.
     fn list_all(&self, list: ListObjectsV2) -> Result<Vec<ObjectSummary>, R2Error>;
+    /// `objects().list_entries`, collected.
+    fn list_entries(&self, list: ListObjectsV2) -> Result<Vec<ListEntry>, R2Error>;
+    /// `objects().delete_listed`.
+    fn delete_listed(&self, list: ListObjectsV2) -> Result<DeletePrefixOutput, R2Error>;
     /// `multipart().create`.
     fn create_multipart(
         &self,

@@ -10,7 +10,7 @@ use r2_proto::error::{ObjectError, R2Error};
 use r2_proto::model::ByteRange;
 use r2_proto::ops::{
     CopyObject, CopySource, DeleteObject, DeleteObjects, GetBucketLifecycleConfiguration,
-    GetObject, HeadObject, LifecycleExpiration, ListObjectsV2, PutObject,
+    GetObject, HeadObject, LifecycleExpiration, ListEntry, ListObjectsV2, PutObject,
 };
 
 use super::{Context, Needs, Outcome, Scenario, ScenarioClient, check, fail, put_lifecycle};
@@ -385,7 +385,65 @@ fn list<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
     )?;
     check(rolled.common_prefixes == ["f7/d/", "f7/e/"], || {
         format!("common prefixes {:?}", rolled.common_prefixes)
-    })
+    })?;
+    list_entries_then_delete(cx)
+}
+
+/// Objects and common prefixes in one listing, page after page, then
+/// everything under a prefix deleted in batches.
+fn list_entries_then_delete<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
+    let entries = cx
+        .client
+        .list_entries(
+            ListObjectsV2::new(cx.bucket.clone())
+                .prefix("f7/")
+                .delimiter("/")
+                .max_keys(2),
+        )
+        .map_err(fail("list_entries"))?;
+    let shown: Vec<String> = entries
+        .iter()
+        .map(|entry| match entry {
+            ListEntry::Object(object) => format!("{} ({} bytes)", object.key, object.size),
+            ListEntry::Prefix(prefix) => format!("{prefix} (prefix)"),
+        })
+        .collect();
+    check(
+        shown
+            == [
+                "f7/a.txt (1 bytes)",
+                "f7/b.txt (1 bytes)",
+                "f7/c.txt (1 bytes)",
+                "f7/d/ (prefix)",
+                "f7/e/ (prefix)",
+                "f7/f.txt (1 bytes)",
+            ],
+        || format!("entries {shown:?}"),
+    )?;
+    let under_d = cx
+        .client
+        .delete_listed(ListObjectsV2::new(cx.bucket.clone()).prefix("f7/d/"))
+        .map_err(fail("delete under f7/d/"))?;
+    check(under_d.deleted == 2 && under_d.failed.is_empty(), || {
+        format!("deleted under f7/d/: {under_d:?}")
+    })?;
+    // Two keys a request: the five left take three DeleteObjects.
+    let rest = cx
+        .client
+        .delete_listed(
+            ListObjectsV2::new(cx.bucket.clone())
+                .prefix("f7/")
+                .max_keys(2),
+        )
+        .map_err(fail("delete under f7/"))?;
+    check(rest.deleted == 5 && rest.requests == 3, || {
+        format!("deleted under f7/: {rest:?}")
+    })?;
+    let left = cx
+        .client
+        .list_all(ListObjectsV2::new(cx.bucket.clone()).prefix("f7/"))
+        .map_err(fail("list after deleting"))?;
+    check(left.is_empty(), || format!("left under f7/: {left:?}"))
 }
 
 fn presigned<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {

@@ -399,67 +399,6 @@ impl ListPages {
     }
 }
 
-/// Every key of a listing, page after page: the pager a `list_all` runs.
-/// It hands out the keys already in, asks for the next page when they are
-/// used up, and ends after the last page or the first error.
-#[derive(Debug, Clone)]
-pub struct ListKeys {
-    pages: Option<ListPages>,
-    keys: std::collections::VecDeque<ObjectSummary>,
-}
-
-/// What a [`ListKeys`] has next.
-#[derive(Debug)]
-pub enum NextKey {
-    /// A key.
-    Key(ObjectSummary),
-    /// Send this to get the next page, and hand the outcome to
-    /// [`ListKeys::take`].
-    Fetch(ListObjectsV2),
-    /// The listing is over.
-    End,
-}
-
-impl ListKeys {
-    /// The keys of `list`, from its first page.
-    pub fn new(list: ListObjectsV2) -> Self {
-        Self {
-            pages: Some(list.pages()),
-            keys: std::collections::VecDeque::new(),
-        }
-    }
-
-    /// The next key, the next page to fetch, or the end.
-    pub fn poll(&mut self) -> NextKey {
-        if let Some(key) = self.keys.pop_front() {
-            return NextKey::Key(key);
-        }
-        match self.pages.as_ref().and_then(ListPages::next_request) {
-            Some(request) => NextKey::Fetch(request.clone()),
-            None => NextKey::End,
-        }
-    }
-
-    /// Takes the outcome of the page last fetched; an error ends the listing.
-    pub fn take(&mut self, page: Result<ListObjectsV2Output, R2Error>) -> Result<(), R2Error> {
-        let advanced = page.and_then(|page| {
-            let pages = self.pages.as_mut().ok_or_else(|| {
-                R2Error::from(ResponseError {
-                    operation: OperationName::ListObjectsV2,
-                    problem: ResponseProblem::StuckPagination("a page after the end"),
-                })
-            })?;
-            pages.advance(&page)?;
-            self.keys.extend(page.contents);
-            Ok(())
-        });
-        if advanced.is_err() {
-            self.pages = None;
-        }
-        advanced
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,6 +43,7 @@ mod copy_object;
 mod create_multipart_upload;
 mod delete_object;
 mod delete_objects;
+mod delete_prefix;
 mod get_bucket_lifecycle_configuration;
 mod get_object;
 mod head_object;
@@ -50,6 +51,7 @@ mod list_buckets;
 mod list_multipart_uploads;
 mod list_objects_v2;
 mod list_parts;
+mod listing;
 mod put_object;
 mod upload_part;
 mod upload_part_copy;
@@ -65,7 +67,10 @@ pub use complete_multipart_upload::{
 pub use copy_object::{CopyObject, CopyObjectOutput, CopySource};
 pub use create_multipart_upload::{CreateMultipartUpload, CreateMultipartUploadOutput};
 pub use delete_object::DeleteObject;
-pub use delete_objects::{DeleteObjects, DeleteObjectsOutput, DeletedObject, FailedDelete};
+pub use delete_objects::{
+    DeleteObjects, DeleteObjectsOutput, DeletedObject, FailedDelete, MAX_DELETE_KEYS,
+};
+pub use delete_prefix::{DeletePrefix, DeletePrefixOutput, DeleteStep};
 pub use get_bucket_lifecycle_configuration::{
     GetBucketLifecycleConfiguration, LifecycleExpiration, LifecycleRule, LifecycleTransition,
 };
@@ -75,10 +80,9 @@ pub use list_buckets::{BucketSummary, ListBuckets, ListBucketsOutput};
 pub use list_multipart_uploads::{
     ListMultipartUploads, ListMultipartUploadsOutput, MultipartUploadSummary, UploadPages,
 };
-pub use list_objects_v2::{
-    ListKeys, ListObjectsV2, ListObjectsV2Output, ListPages, NextKey, ObjectSummary, Owner,
-};
+pub use list_objects_v2::{ListObjectsV2, ListObjectsV2Output, ListPages, ObjectSummary, Owner};
 pub use list_parts::{ListParts, ListPartsOutput, PartPages, PartSummary};
+pub use listing::{ListEntry, ListItem, ListKeys, NextKey};
 pub use multipart_ids::MAX_PART_NUMBER;
 pub use preconditions::{IfNoneMatch, Preconditions};
 pub use prepared::{PreparedRequest, RequestBody, RequestInfo};
