@@ -443,6 +443,7 @@ pub fn download_machine(data: &[u8]) {
         concurrency,
         if_match: None,
         in_order,
+        progress_interval: r2_proto::transfer::PROGRESS_INTERVAL,
     };
     let mut download = Download::new(core, bucket, key, options);
     let mut now = start();
@@ -464,7 +465,7 @@ pub fn download_machine(data: &[u8]) {
                         download.in_flight()
                     );
                 }
-                DownloadAction::Note(_) => {}
+                DownloadAction::Note(_) | DownloadAction::Progress(_) => {}
                 DownloadAction::Deliver { offset, chunks } => {
                     assert!(in_order, "bytes delivered by a download written at offsets");
                     assert_eq!(offset, delivered, "bytes delivered out of order");

@@ -111,12 +111,16 @@ impl<R: Runtime> DownloadRequest<'_, R> {
 
     async fn run(self) -> Result<DownloadOutput, R2Error> {
         let started = Instant::now();
-        let Self { client, sink, spec } = self;
+        let Self {
+            client,
+            sink,
+            mut spec,
+        } = self;
         let result = match sink {
             DownloadSink::File(path) => {
                 let at = DownloadSpec::partial_path(&path);
                 let mut partial = Partial(Some(at.clone()));
-                let result = match drive(client, &spec, Sink::File(&at)).await {
+                let result = match drive(client, &mut spec, Sink::File(&at)).await {
                     Ok(output) => files::rename::<R>(&at, &path)
                         .await
                         .map(|()| output)
@@ -129,7 +133,7 @@ impl<R: Runtime> DownloadRequest<'_, R> {
                 result
             }
             DownloadSink::Writer(mut target) => {
-                drive(client, &spec, Sink::Writer(&mut *target.writer)).await
+                drive(client, &mut spec, Sink::Writer(&mut *target.writer)).await
             }
         };
         spec.finish(&result, started.elapsed());
@@ -177,7 +181,7 @@ type Tasks<'a, R> = FuturesUnordered<Pin<Box<dyn Future<Output = Task<R>> + Send
 
 async fn drive<R: Runtime>(
     client: &R2Client<R>,
-    spec: &DownloadSpec,
+    spec: &mut DownloadSpec,
     mut sink: Sink<'_>,
 ) -> Result<DownloadOutput, R2Error> {
     let wire = &client.inner.wire;
@@ -194,6 +198,7 @@ async fn drive<R: Runtime>(
             match action {
                 DownloadAction::Fetch(range) => tasks.push(Box::pin(fetch(wire, range))),
                 DownloadAction::Note(note) => telemetry::note(OperationName::GetObject, &note),
+                DownloadAction::Progress(progress) => spec.report(progress),
                 DownloadAction::Deliver { offset, chunks } => sink.deliver(offset, &chunks).await?,
                 DownloadAction::Done(output) => return sink.flush().await.map(|()| output),
                 DownloadAction::Failed(error) => return Err(error),

@@ -85,12 +85,16 @@ impl<'a> DownloadRequest<'a> {
     /// Runs the download on the calling thread and `concurrency` workers.
     pub fn run(self) -> Result<DownloadOutput, R2Error> {
         let started = Instant::now();
-        let Self { client, sink, spec } = self;
+        let Self {
+            client,
+            sink,
+            mut spec,
+        } = self;
         let result = match sink {
             DownloadSink::File(path) => {
                 let partial = DownloadSpec::partial_path(&path);
                 let mut sink = Sink::File(partial.clone());
-                let result = drive(client, &spec, &mut sink).and_then(|output| {
+                let result = drive(client, &mut spec, &mut sink).and_then(|output| {
                     std::fs::rename(&partial, &path)
                         .map(|()| output)
                         .map_err(|e| R2Error::from(TransferError::sink_failed(0, &e)))
@@ -105,7 +109,7 @@ impl<'a> DownloadRequest<'a> {
                     writer,
                     spare: Vec::new(),
                 };
-                drive(client, &spec, &mut sink)
+                drive(client, &mut spec, &mut sink)
             }
         };
         spec.finish(&result, started.elapsed());
@@ -210,7 +214,7 @@ enum Task {
 
 fn drive(
     client: &R2Client,
-    spec: &DownloadSpec,
+    spec: &mut DownloadSpec,
     sink: &mut Sink,
 ) -> Result<DownloadOutput, R2Error> {
     let transport = &client.inner.transport;
@@ -226,6 +230,7 @@ fn drive(
                     workers.run(move || Task::Headers(id, open(&transport, id, &request)));
                 }
                 DownloadAction::Note(note) => telemetry::note(OperationName::GetObject, &note),
+                DownloadAction::Progress(progress) => spec.report(progress),
                 DownloadAction::Deliver { offset, chunks } => sink.deliver(offset, chunks)?,
                 DownloadAction::Done(output) => return sink.flush().map(|()| output),
                 DownloadAction::Failed(error) => return Err(error),

@@ -107,6 +107,7 @@ fn download(core: &Arc<ClientCore>, ranges: u64) -> u64 {
         concurrency: 16,
         if_match: None,
         in_order: false,
+        progress_interval: r2_proto::transfer::PROGRESS_INTERVAL,
     };
     let bucket = BucketName::new("bucket").unwrap();
     let mut download = Download::new(
@@ -122,7 +123,9 @@ fn download(core: &Arc<ClientCore>, ranges: u64) -> u64 {
                 DownloadAction::Fetch(fetch) => fetches.push(fetch),
                 DownloadAction::Done(out) => return out.size,
                 DownloadAction::Failed(error) => panic!("{error}"),
-                DownloadAction::Note(_) | DownloadAction::Deliver { .. } => {}
+                DownloadAction::Note(_)
+                | DownloadAction::Progress(_)
+                | DownloadAction::Deliver { .. } => {}
             }
         }
         for fetch in fetches {

@@ -33,6 +33,7 @@ fn options() -> DownloadOptions {
         concurrency: 4,
         if_match: None,
         in_order: false,
+        progress_interval: r2_proto::transfer::PROGRESS_INTERVAL,
     }
 }
 
@@ -213,8 +214,19 @@ fn by_hand() -> (r2_proto::Now, Download) {
     (Sim::new(FakeS3::new(), 0).now(), download)
 }
 
+/// The next action that is not a progress report (those are checked by
+/// the simulated drivers).
+fn next(download: &mut Download, now: r2_proto::Now) -> Option<DownloadAction> {
+    loop {
+        match download.poll(now) {
+            Some(DownloadAction::Progress(_)) => {}
+            other => return other,
+        }
+    }
+}
+
 fn fetch(download: &mut Download, now: r2_proto::Now) -> r2_proto::transfer::Fetch {
-    match download.poll(now) {
+    match next(download, now) {
         Some(DownloadAction::Fetch(fetch)) => fetch,
         other => panic!("expected a fetch, got {other:?}"),
     }
@@ -260,7 +272,7 @@ fn a_server_that_ignores_if_match_is_caught_by_the_etag() {
         ]),
     );
     assert_eq!(plan, BodyPlan::Discard);
-    let failed = download.poll(now);
+    let failed = next(&mut download, now);
     assert!(
         matches!(
             failed,
@@ -290,9 +302,9 @@ fn a_server_that_ignores_range_sends_the_whole_object_once() {
             received: 12,
         },
     );
-    let done = download.poll(now);
+    let done = next(&mut download, now);
     assert!(matches!(done, Some(DownloadAction::Done(out)) if out.size == 12 && out.requests == 1));
-    assert!(download.poll(now).is_none());
+    assert!(next(&mut download, now).is_none());
 }
 
 #[test]
@@ -307,7 +319,7 @@ fn a_range_answered_with_the_wrong_bytes_is_refused() {
     );
     assert_eq!(plan, BodyPlan::Discard);
     assert!(matches!(
-        download.poll(now),
+        next(&mut download, now),
         Some(DownloadAction::Failed(R2Error::Response(_)))
     ));
     // Answers to requests it no longer waits for are dropped.
@@ -342,7 +354,7 @@ fn second_range_answered(
     let second = fetch(&mut download, now);
     let plan = download.on_headers(now, second.id, status, &headers(answer));
     assert_eq!(plan, BodyPlan::Discard, "{answer:?}");
-    download.poll(now)
+    next(&mut download, now)
 }
 
 #[test]

@@ -170,7 +170,7 @@ proptest! {
             .with_faults(Faults::none().random(fault_seed, per_mille, choices))
             .with_max_latency(Duration::from_millis(200));
         let core = Arc::new(ClientCore::with_resilience(config(), ResilienceConfig { seed, ..ResilienceConfig::default() }));
-        let options = DownloadOptions { part_size, concurrency, if_match: None, in_order: false };
+        let options = DownloadOptions { part_size, concurrency, if_match: None, in_order: false, progress_interval: r2_proto::transfer::PROGRESS_INTERVAL };
         match sim.run_download(&core, "bucket", "k", options) {
             Ok((file, out)) => {
                 prop_assert_eq!(file.len(), len);

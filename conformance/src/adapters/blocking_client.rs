@@ -20,12 +20,13 @@ use r2_proto::ops::{
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
 use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
 
-use crate::scenarios::{ClientSetup, ScenarioClient, Tuning};
+use crate::scenarios::{ClientSetup, ProgressLog, ScenarioClient, Tuning};
 
 /// An `r2_blocking::R2Client`.
 #[derive(Debug)]
 pub struct BlockingScenarioClient {
     client: R2Client,
+    progress: ProgressLog,
 }
 
 impl BlockingScenarioClient {
@@ -77,6 +78,7 @@ impl ScenarioClient for BlockingScenarioClient {
     fn connect_with(config: Config, setup: ClientSetup) -> Result<Self, R2Error> {
         Ok(Self {
             client: setup.apply(R2Client::builder(config)).build(),
+            progress: ProgressLog::default(),
         })
     }
 
@@ -195,6 +197,7 @@ impl ScenarioClient for BlockingScenarioClient {
     ) -> Result<UploadOutput, R2Error> {
         self.client
             .upload(bucket, key, data)
+            .on_progress(self.progress.upload())
             .part_size(tuning.part_size)
             .concurrency(tuning.concurrency)
             .run()
@@ -211,6 +214,7 @@ impl ScenarioClient for BlockingScenarioClient {
         let mut upload = self
             .client
             .upload(bucket, key, UploadBody::file(path))
+            .on_progress(self.progress.upload())
             .part_size(tuning.part_size)
             .concurrency(tuning.concurrency);
         if let Some(state) = resume {
@@ -228,6 +232,7 @@ impl ScenarioClient for BlockingScenarioClient {
     ) -> Result<UploadOutput, R2Error> {
         self.client
             .upload(bucket, key, UploadBody::file(path))
+            .on_progress(self.progress.upload())
             .part_size(tuning.part_size)
             .concurrency(tuning.concurrency)
             .keep_on_failure()
@@ -243,6 +248,7 @@ impl ScenarioClient for BlockingScenarioClient {
     ) -> Result<DownloadOutput, R2Error> {
         self.client
             .download(bucket, key, DownloadSink::file(path))
+            .on_progress(self.progress.download())
             .part_size(tuning.part_size)
             .concurrency(tuning.concurrency)
             .run()
@@ -258,6 +264,7 @@ impl ScenarioClient for BlockingScenarioClient {
         let output = self
             .client
             .download(bucket, key, DownloadSink::writer(writer.clone()))
+            .on_progress(self.progress.download())
             .part_size(tuning.part_size)
             .concurrency(tuning.concurrency)
             .run()?;
@@ -267,5 +274,9 @@ impl ScenarioClient for BlockingScenarioClient {
             .map(|held| held.clone())
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         Ok((output, bytes))
+    }
+
+    fn progress(&self) -> &ProgressLog {
+        &self.progress
     }
 }

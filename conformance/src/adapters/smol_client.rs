@@ -22,12 +22,13 @@ use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
 use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
 use r2_smol::{DownloadSink, R2Client, UploadBody};
 
-use crate::scenarios::{ClientSetup, ScenarioClient, Tuning};
+use crate::scenarios::{ClientSetup, ProgressLog, ScenarioClient, Tuning};
 
 /// An `r2_smol::R2Client`.
 #[derive(Debug)]
 pub struct SmolScenarioClient {
     client: R2Client,
+    progress: ProgressLog,
 }
 
 impl SmolScenarioClient {
@@ -102,6 +103,7 @@ impl ScenarioClient for SmolScenarioClient {
     fn connect_with(config: Config, setup: ClientSetup) -> Result<Self, R2Error> {
         Ok(Self {
             client: setup.apply(R2Client::builder(config)).build()?,
+            progress: ProgressLog::default(),
         })
     }
 
@@ -222,6 +224,7 @@ impl ScenarioClient for SmolScenarioClient {
         self.block_on(
             self.client
                 .upload(bucket, key, data)
+                .on_progress(self.progress.upload())
                 .part_size(tuning.part_size)
                 .concurrency(tuning.concurrency)
                 .into_future(),
@@ -239,6 +242,7 @@ impl ScenarioClient for SmolScenarioClient {
         let mut upload = self
             .client
             .upload(bucket, key, UploadBody::file(path))
+            .on_progress(self.progress.upload())
             .part_size(tuning.part_size)
             .concurrency(tuning.concurrency);
         if let Some(state) = resume {
@@ -257,6 +261,7 @@ impl ScenarioClient for SmolScenarioClient {
         self.block_on(
             self.client
                 .upload(bucket, key, UploadBody::file(path))
+                .on_progress(self.progress.upload())
                 .part_size(tuning.part_size)
                 .concurrency(tuning.concurrency)
                 .keep_on_failure()
@@ -274,6 +279,7 @@ impl ScenarioClient for SmolScenarioClient {
         self.block_on(
             self.client
                 .download(bucket, key, DownloadSink::file(path))
+                .on_progress(self.progress.download())
                 .part_size(tuning.part_size)
                 .concurrency(tuning.concurrency)
                 .into_future(),
@@ -290,6 +296,7 @@ impl ScenarioClient for SmolScenarioClient {
         let output = self.block_on(
             self.client
                 .download(bucket, key, DownloadSink::writer(writer.clone()))
+                .on_progress(self.progress.download())
                 .part_size(tuning.part_size)
                 .concurrency(tuning.concurrency)
                 .into_future(),
@@ -300,5 +307,9 @@ impl ScenarioClient for SmolScenarioClient {
             .map(|held| held.clone())
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         Ok((output, bytes))
+    }
+
+    fn progress(&self) -> &ProgressLog {
+        &self.progress
     }
 }

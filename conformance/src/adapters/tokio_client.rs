@@ -21,13 +21,14 @@ use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
 use r2_tokio::{DownloadSink, R2Client, UploadBody};
 use tokio::runtime::Runtime;
 
-use crate::scenarios::{ClientSetup, ScenarioClient, Tuning};
+use crate::scenarios::{ClientSetup, ProgressLog, ScenarioClient, Tuning};
 
 /// An `r2_tokio::R2Client` with its own runtime.
 #[derive(Debug)]
 pub struct TokioScenarioClient {
     runtime: Runtime,
     client: R2Client,
+    progress: ProgressLog,
 }
 
 impl TokioScenarioClient {
@@ -107,7 +108,11 @@ impl ScenarioClient for TokioScenarioClient {
             let _guard = runtime.enter();
             setup.apply(R2Client::builder(config)).build()?
         };
-        Ok(Self { runtime, client })
+        Ok(Self {
+            runtime,
+            client,
+            progress: ProgressLog::default(),
+        })
     }
 
     fn put(&self, put: PutObject) -> Result<PutObjectOutput, R2Error> {
@@ -227,6 +232,7 @@ impl ScenarioClient for TokioScenarioClient {
         self.block_on(
             self.client
                 .upload(bucket, key, data)
+                .on_progress(self.progress.upload())
                 .part_size(tuning.part_size)
                 .concurrency(tuning.concurrency)
                 .into_future(),
@@ -244,6 +250,7 @@ impl ScenarioClient for TokioScenarioClient {
         let mut upload = self
             .client
             .upload(bucket, key, UploadBody::file(path))
+            .on_progress(self.progress.upload())
             .part_size(tuning.part_size)
             .concurrency(tuning.concurrency);
         if let Some(state) = resume {
@@ -262,6 +269,7 @@ impl ScenarioClient for TokioScenarioClient {
         self.block_on(
             self.client
                 .upload(bucket, key, UploadBody::file(path))
+                .on_progress(self.progress.upload())
                 .part_size(tuning.part_size)
                 .concurrency(tuning.concurrency)
                 .keep_on_failure()
@@ -279,6 +287,7 @@ impl ScenarioClient for TokioScenarioClient {
         self.block_on(
             self.client
                 .download(bucket, key, DownloadSink::file(path))
+                .on_progress(self.progress.download())
                 .part_size(tuning.part_size)
                 .concurrency(tuning.concurrency)
                 .into_future(),
@@ -295,6 +304,7 @@ impl ScenarioClient for TokioScenarioClient {
         let output = self.block_on(
             self.client
                 .download(bucket, key, DownloadSink::writer(writer.clone()))
+                .on_progress(self.progress.download())
                 .part_size(tuning.part_size)
                 .concurrency(tuning.concurrency)
                 .into_future(),
@@ -305,5 +315,9 @@ impl ScenarioClient for TokioScenarioClient {
             .map(|held| held.clone())
             .map_err(|e| r2_proto::error::NetworkError::ConnectionFailed(e.to_string()))?;
         Ok((output, bytes))
+    }
+
+    fn progress(&self) -> &ProgressLog {
+        &self.progress
     }
 }

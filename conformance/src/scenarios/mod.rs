@@ -12,6 +12,7 @@ mod errors;
 mod keys;
 mod multipart;
 mod objects;
+mod progress_log;
 mod transfers;
 
 use std::path::Path;
@@ -35,6 +36,7 @@ use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
 use r2_proto::{BucketName, Config, Credentials, PresignedRequest, ResilienceConfig};
 
 pub use admin::{create_bucket, put_lifecycle};
+pub use progress_log::{ProgressLog, Reported, check_reports};
 
 /// How a scenario's client is set up beyond its [`Config`].
 #[derive(Debug, Clone, Default)]
@@ -188,6 +190,8 @@ pub trait ScenarioClient: Sized {
         key: r2_proto::ObjectKey,
         tuning: Tuning,
     ) -> Result<(DownloadOutput, Vec<u8>), R2Error>;
+    /// What the transfer helpers above reported through `on_progress`.
+    fn progress(&self) -> &ProgressLog;
 }
 
 /// Part size and concurrency of a transfer.

@@ -6,7 +6,9 @@ use r2_proto::ops::{CreateMultipartUpload, GetObject, UploadPart};
 use r2_proto::transfer::ResumeState;
 
 use super::objects::key;
-use super::{Context, Needs, Outcome, Scenario, ScenarioClient, Tuning, check, fail};
+use super::{
+    Context, Needs, Outcome, Scenario, ScenarioClient, Tuning, check, check_reports, fail,
+};
 use r2_proto::sim::noise;
 
 pub(super) fn scenarios<C: ScenarioClient>() -> Vec<Scenario<C>> {
@@ -43,6 +45,7 @@ fn uploads<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
     check(out.parts == 1 && out.upload_id.is_none(), || {
         format!("small upload {out:?}")
     })?;
+    check_reports(&cx.client.progress().take(), 4096, 0)?;
     let large = noise((17 << 20) + 3, 22);
     let out = cx
         .client
@@ -52,6 +55,7 @@ fn uploads<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
         out.parts == 4 && out.etag.as_str().ends_with("-4\""),
         || format!("large upload {out:?}"),
     )?;
+    check_reports(&cx.client.progress().take(), large.len() as u64, 0)?;
     let got = cx
         .client
         .get(GetObject::new(cx.bucket.clone(), key("up/large")?))
@@ -91,6 +95,7 @@ fn resume<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
             data.slice(5 << 20..10 << 20),
         ))
         .map_err(fail("upload part 2"))?;
+    cx.client.progress().take();
     let state = ResumeState {
         bucket: cx.bucket.as_str().to_owned(),
         key: k.as_str().to_owned(),
@@ -110,6 +115,8 @@ fn resume<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
         out.parts == 3 && out.etag.as_str().ends_with("-3\""),
         || format!("resumed {out:?}"),
     )?;
+    // Part 2 was on the server: the progress starts there.
+    check_reports(&cx.client.progress().take(), data.len() as u64, 5 << 20)?;
     let got = cx
         .client
         .get(GetObject::new(cx.bucket.clone(), k))
@@ -128,6 +135,7 @@ fn downloads<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
         concurrency: 4,
     };
     let path = cx.scratch.join("downloaded.bin");
+    cx.client.progress().take();
     let out = cx
         .client
         .download_file(cx.bucket.clone(), k.clone(), &path, tuning)
@@ -135,6 +143,7 @@ fn downloads<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
     check(out.size == data.len() as u64 && out.requests == 12, || {
         format!("download {out:?}")
     })?;
+    check_reports(&cx.client.progress().take(), data.len() as u64, 0)?;
     let written = std::fs::read(&path).map_err(|e| e.to_string())?;
     check(written == data, || "downloaded file differs".into())?;
     let (out, bytes) = cx
@@ -145,6 +154,7 @@ fn downloads<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
         format!("ordered download {out:?}")
     })?;
     check(bytes == data, || "ordered download differs".into())?;
+    check_reports(&cx.client.progress().take(), data.len() as u64, 0)?;
     let missing = cx.scratch.join("never.bin");
     let failed = cx
         .client

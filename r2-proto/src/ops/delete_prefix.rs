@@ -31,7 +31,7 @@ pub struct DeletePrefixOutput {
 /// use r2_proto::BucketName;
 ///
 /// let mut plan = DeletePrefix::new(BucketName::new("photos")?, "2019/");
-/// let DeleteStep::List(first) = plan.poll() else { panic!("lists first") };
+/// let DeleteStep::List(first) = plan.poll()? else { panic!("lists first") };
 /// assert_eq!(first, r2_proto::ops::ListObjectsV2::new(BucketName::new("photos")?).prefix("2019/"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -516,7 +516,12 @@ impl Sim {
                     }
                     UploadAction::SaveState(_) => {}
                     UploadAction::Done(output) => {
-                        return if flights.is_empty() {
+                        return if confirmed != output.size {
+                            Err(SimError::Broken(format!(
+                                "done after progress to {confirmed} of {}",
+                                output.size
+                            )))
+                        } else if flights.is_empty() {
                             Ok(output)
                         } else {
                             Err(SimError::Broken("done with requests in flight".into()))
@@ -580,6 +585,7 @@ impl Sim {
         let mut flights: Vec<InFlight> = Vec::new();
         let mut file: Vec<u8> = Vec::new();
         let mut prefix = 0;
+        let mut received = 0;
         loop {
             while let Some(action) = download.poll(self.now) {
                 match action {
@@ -587,6 +593,16 @@ impl Sim {
                         flights.push(self.send(fetch.id, &fetch.request))
                     }
                     DownloadAction::Note(note) => self.note(note),
+                    DownloadAction::Progress(progress) => {
+                        if progress.received < received
+                            || progress.total.is_some_and(|t| progress.received > t)
+                        {
+                            return Err(SimError::Broken(format!(
+                                "download progress {progress:?} after {received} bytes"
+                            )));
+                        }
+                        received = progress.received;
+                    }
                     DownloadAction::Deliver { offset, chunks } => {
                         if offset != file.len() as u64 || offset >= download.completed_prefix() {
                             return Err(SimError::Broken(format!(
@@ -600,7 +616,12 @@ impl Sim {
                             .for_each(|chunk| file.extend_from_slice(chunk));
                     }
                     DownloadAction::Done(output) => {
-                        return if flights.is_empty() {
+                        return if received != output.size {
+                            Err(SimError::Broken(format!(
+                                "done after progress to {received} of {}",
+                                output.size
+                            )))
+                        } else if flights.is_empty() {
                             Ok((file, output))
                         } else {
                             Err(SimError::Broken("done with ranges in flight".into()))

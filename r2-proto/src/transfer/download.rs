@@ -17,7 +17,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderMap, Request, StatusCode};
@@ -31,6 +31,7 @@ use crate::model::{ByteRange, ETag, ObjectMetadata};
 use crate::names::{BucketName, ObjectKey};
 use crate::ops::{GetObject, Operation, OperationName, RequestBody};
 use crate::resilience::Note;
+use crate::transfer::progress::{DownloadProgress, PROGRESS_INTERVAL, ProgressGate};
 
 /// Settings of one download.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +46,8 @@ pub struct DownloadOptions {
     /// bytes past the first byte not yet received: for drivers that hand
     /// the bytes on in order (a stream), whose buffer this bounds.
     pub in_order: bool,
+    /// The least time between two progress reports.
+    pub progress_interval: Duration,
 }
 
 impl DownloadOptions {
@@ -55,6 +58,7 @@ impl DownloadOptions {
             concurrency: config.concurrency(),
             if_match: None,
             in_order: false,
+            progress_interval: PROGRESS_INTERVAL,
         }
     }
 }
@@ -85,6 +89,9 @@ pub enum DownloadAction {
     },
     /// Log or count this.
     Note(Note),
+    /// The download moved on: report it (every count only grows; at most
+    /// once per `progress_interval`, and always the last before `Done`).
+    Progress(DownloadProgress),
     /// Every byte arrived.
     Done(DownloadOutput),
     /// The download failed for good.
@@ -359,6 +366,10 @@ pub struct Download {
     /// A fetch made while notes were waiting: it goes out after them.
     outbox: Option<Fetch>,
     finished: Option<Option<Result<DownloadOutput, R2Error>>>,
+    /// Bytes of the ranges done.
+    received: u64,
+    /// Lets [`DownloadAction::Progress`] out once per interval.
+    gate: ProgressGate<DownloadProgress>,
 }
 
 fn response_problem(problem: ResponseProblem) -> R2Error {
@@ -407,6 +418,17 @@ impl Download {
             deliveries: VecDeque::new(),
             outbox: None,
             finished: None,
+            received: 0,
+            gate: ProgressGate::new(options.progress_interval, DownloadProgress::default()),
+        }
+    }
+
+    /// How far the download is.
+    pub fn progress(&self) -> DownloadProgress {
+        DownloadProgress {
+            total: self.size,
+            received: self.received,
+            ranges_done: u32::try_from(self.done).unwrap_or(u32::MAX),
         }
     }
 
@@ -441,8 +463,9 @@ impl Download {
     /// first retry wait, unless every slot is busy (then only an answer can
     /// let the retry go).
     pub fn deadline(&self) -> Option<Instant> {
+        let progress = self.gate.due(self.progress());
         if self.in_flight.len() >= self.limit() {
-            return None;
+            return progress;
         }
         self.retrying
             .iter()
@@ -450,6 +473,7 @@ impl Download {
                 Some(RangeState::Backoff(until)) => Some(*until),
                 _ => None,
             })
+            .chain(progress)
             .min()
     }
 
@@ -474,6 +498,7 @@ impl Download {
         };
         let backoff = matches!(state, RangeState::Backoff(_));
         let done = matches!(state, RangeState::Done) && !matches!(range.state, RangeState::Done);
+        let len = range.len.unwrap_or(0);
         range.state = state;
         self.in_flight.retain(|&(_, i)| i != index);
         if let Some(id) = id {
@@ -485,6 +510,7 @@ impl Download {
         }
         if done {
             self.done += 1;
+            self.received += len;
             while let Some(range) = self.ranges.get_mut(self.prefix.0)
                 && matches!(range.state, RangeState::Done)
             {
@@ -539,6 +565,11 @@ impl Download {
             if let Some(fetch) = self.outbox.take() {
                 return Some(DownloadAction::Fetch(fetch));
             }
+            if self.finished.is_none()
+                && let Some(progress) = self.gate.pass(now.instant, self.progress())
+            {
+                return Some(DownloadAction::Progress(progress));
+            }
             if let Some(result) = &mut self.finished {
                 return result.take().map(|r| match r {
                     Ok(output) => DownloadAction::Done(output),
@@ -546,6 +577,9 @@ impl Download {
                 });
             }
             if self.size.is_some() && self.done == self.ranges.len() {
+                if let Some(last) = self.gate.flush(now.instant, self.progress()) {
+                    return Some(DownloadAction::Progress(last));
+                }
                 let metadata = self.metadata.clone()?;
                 self.finished = Some(None);
                 return Some(DownloadAction::Done(DownloadOutput {

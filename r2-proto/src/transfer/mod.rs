@@ -64,6 +64,7 @@
 
 mod download;
 mod plan;
+mod progress;
 mod request;
 mod upload;
 
@@ -73,8 +74,9 @@ pub use download::{
     RangeBody,
 };
 pub use plan::{MAX_OBJECT_SIZE, MAX_PARTS, PartPlan};
+pub use progress::{DownloadProgress, PROGRESS_INTERVAL, UploadProgress};
 pub use request::{DownloadSpec, UploadSpec};
 pub use upload::{
-    PartIntegrity, Upload, UploadAction, UploadEvent, UploadOptions, UploadOutput, UploadProgress,
-    UploadSource, part_of,
+    PartIntegrity, Upload, UploadAction, UploadEvent, UploadOptions, UploadOutput, UploadSource,
+    part_of,
 };

@@ -15,11 +15,12 @@ use crate::ops::OperationName;
 use crate::telemetry;
 
 use super::{
-    Download, DownloadOptions, DownloadOutput, ResumeState, Upload, UploadOptions, UploadOutput,
-    UploadProgress, UploadSource,
+    Download, DownloadOptions, DownloadOutput, DownloadProgress, ResumeState, Upload,
+    UploadOptions, UploadOutput, UploadProgress, UploadSource,
 };
 
 type ProgressFn = Box<dyn FnMut(UploadProgress) + Send>;
+type DownloadProgressFn = Box<dyn FnMut(DownloadProgress) + Send>;
 type ResumeStateFn = Box<dyn FnMut(&ResumeState) + Send>;
 
 /// An upload as asked for: target, options, resume state and callbacks.
@@ -60,7 +61,8 @@ impl UploadSpec {
         }
     }
 
-    /// Calls `progress` after each step that changed the progress.
+    /// Calls `progress` when the progress moved, at most once per
+    /// `options.progress_interval` and always with the last one.
     pub fn on_progress(&mut self, progress: impl FnMut(UploadProgress) + Send + 'static) {
         self.progress = Some(Box::new(progress));
     }
@@ -121,8 +123,7 @@ impl UploadSpec {
     }
 }
 
-/// A download as asked for: target and options.
-#[derive(Debug, Clone)]
+/// A download as asked for: target, options and the progress callback.
 pub struct DownloadSpec {
     /// The bucket.
     pub bucket: BucketName,
@@ -130,6 +131,17 @@ pub struct DownloadSpec {
     pub key: ObjectKey,
     /// Range size, concurrency, the version to pin, in-order delivery.
     pub options: DownloadOptions,
+    progress: Option<DownloadProgressFn>,
+}
+
+impl std::fmt::Debug for DownloadSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadSpec")
+            .field("bucket", &self.bucket)
+            .field("key", &self.key)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DownloadSpec {
@@ -139,6 +151,21 @@ impl DownloadSpec {
             bucket,
             key,
             options: DownloadOptions::from_config(config),
+            progress: None,
+        }
+    }
+
+    /// Calls `progress` when the progress moved, at most once per
+    /// `options.progress_interval` and always with the last one.
+    pub fn on_progress(&mut self, progress: impl FnMut(DownloadProgress) + Send + 'static) {
+        self.progress = Some(Box::new(progress));
+    }
+
+    /// Hands the progress to the `on_progress` callback
+    /// ([`DownloadAction::Progress`](super::DownloadAction::Progress)).
+    pub fn report(&mut self, progress: DownloadProgress) {
+        if let Some(report) = self.progress.as_mut() {
+            report(progress);
         }
     }
 
@@ -181,7 +208,8 @@ impl DownloadSpec {
 /// The builder methods of an adapter's upload request: a struct with a
 /// field `spec: UploadSpec` gets `part_size`, `concurrency`,
 /// `multipart_threshold`, `attributes`, `content_md5`, `checksum`,
-/// `keep_on_failure`, `resume`, `on_progress` and `on_resume_state`.
+/// `keep_on_failure`, `resume`, `on_progress`, `progress_interval` and
+/// `on_resume_state`.
 #[macro_export]
 macro_rules! upload_setters {
     () => {
@@ -236,12 +264,21 @@ macro_rules! upload_setters {
             self
         }
 
-        /// Called with the progress after each step that moved it.
+        /// Called with the progress when it moved: every count only grows, a
+        /// resumed upload starts from the bytes the server holds, at most once
+        /// per [`progress_interval`](Self::progress_interval) and always with
+        /// the last one.
         pub fn on_progress(
             mut self,
             progress: impl FnMut($crate::transfer::UploadProgress) + Send + 'static,
         ) -> Self {
             self.spec.on_progress(progress);
+            self
+        }
+
+        /// The least time between two progress reports (default 100 ms).
+        pub fn progress_interval(mut self, interval: ::std::time::Duration) -> Self {
+            self.spec.options.progress_interval = interval;
             self
         }
 
@@ -258,7 +295,8 @@ macro_rules! upload_setters {
 }
 
 /// The builder methods of an adapter's download request: a struct with a
-/// field `spec: DownloadSpec` gets `part_size`, `concurrency` and `if_match`.
+/// field `spec: DownloadSpec` gets `part_size`, `concurrency`, `if_match`,
+/// `on_progress` and `progress_interval`.
 #[macro_export]
 macro_rules! download_setters {
     () => {
@@ -277,6 +315,24 @@ macro_rules! download_setters {
         /// Download only this version (`PreconditionFailed` otherwise).
         pub fn if_match(mut self, etag: $crate::model::ETag) -> Self {
             self.spec.options.if_match = Some(etag);
+            self
+        }
+
+        /// Called with the progress when it moved (bytes received whole and
+        /// checked): every count only grows, at most once per
+        /// [`progress_interval`](Self::progress_interval) and always with the
+        /// last one.
+        pub fn on_progress(
+            mut self,
+            progress: impl FnMut($crate::transfer::DownloadProgress) + Send + 'static,
+        ) -> Self {
+            self.spec.on_progress(progress);
+            self
+        }
+
+        /// The least time between two progress reports (default 100 ms).
+        pub fn progress_interval(mut self, interval: ::std::time::Duration) -> Self {
+            self.spec.options.progress_interval = interval;
             self
         }
     };

@@ -73,8 +73,10 @@ impl Upload {
     pub(super) fn take_listed(&mut self, listed: &[PartSummary]) {
         let algorithm = self.options.part_integrity.algorithm();
         for found in listed {
-            let Some(part) = part_index(found.part_number).and_then(|i| self.parts.get_mut(i))
-            else {
+            let Some(index) = part_index(found.part_number) else {
+                continue;
+            };
+            let Some(part) = self.parts.get_mut(index) else {
                 continue;
             };
             if found.size != part.size {
@@ -90,12 +92,15 @@ impl Upload {
                 etag: found.etag.clone(),
                 checksum,
             };
+            // The server holds the part: the progress counts it now, also
+            // when it is still to be checked (a part that fails the check is
+            // sent again, and not counted twice).
             if self.options.verify_resumed_parts {
                 part.state = PartState::Listed(listed);
+                self.count(index, true);
             } else if algorithm.is_none() || listed.checksum.is_some() {
                 part.state = PartState::Done(listed);
-                self.progress.confirmed += part.size;
-                self.progress.parts_done += 1;
+                self.count(index, true);
             }
         }
     }

@@ -34,6 +34,7 @@ use bytes::Bytes;
 use http::Request;
 
 use super::plan::{MAX_PARTS, PartPlan};
+use super::progress::{ProgressGate, UploadProgress};
 use crate::client_core::{ClientCore, Now, RequestId};
 use crate::config::{Config, MAX_CONCURRENCY, MAX_SINGLE_UPLOAD, MIN_PART_SIZE};
 use crate::error::UploadFailure;
@@ -96,7 +97,8 @@ pub enum UploadAction {
     /// Keep this: what resuming the upload needs, once, as soon as the
     /// multipart upload exists (so it can be saved before parts go out).
     SaveState(ResumeState),
-    /// The upload moved on: report it (monotonic; once per change).
+    /// The upload moved on: report it (every count only grows; at most
+    /// once per `progress_interval`, and always the last before `Done`).
     Progress(UploadProgress),
     /// The object is stored.
     Done(UploadOutput),
@@ -217,19 +219,6 @@ pub struct UploadOutput {
     pub size: u64,
 }
 
-/// How far an upload is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct UploadProgress {
-    /// Bytes in all, when known.
-    pub total: Option<u64>,
-    /// Bytes handed to the driver to send (each part counted once).
-    pub sent: u64,
-    /// Bytes the server confirmed.
-    pub confirmed: u64,
-    /// Parts confirmed.
-    pub parts_done: u32,
-}
-
 /// One upload.
 #[derive(Debug)]
 pub struct Upload {
@@ -252,8 +241,10 @@ pub struct Upload {
     stream_reading: bool,
     phase: Phase,
     progress: UploadProgress,
-    /// The progress last announced with [`UploadAction::Progress`].
-    announced: Option<UploadProgress>,
+    /// Lets [`UploadAction::Progress`] out once per interval.
+    gate: ProgressGate<UploadProgress>,
+    /// Done, held back while the last progress goes out first.
+    done: Option<UploadAction>,
     /// True once the resume state was announced ([`UploadAction::SaveState`]).
     state_announced: bool,
     notes: VecDeque<Note>,
@@ -333,7 +324,8 @@ impl Upload {
                 total: plan.map(|p| p.total()),
                 ..UploadProgress::default()
             },
-            announced: None,
+            gate: ProgressGate::new(options.progress_interval, UploadProgress::default()),
+            done: None,
             state_announced: false,
             notes: VecDeque::new(),
             options,
@@ -342,7 +334,7 @@ impl Upload {
             upload.lay_out(plan);
         }
         // Nothing has moved yet: the first report is the first change.
-        upload.announced = Some(upload.progress);
+        upload.gate = ProgressGate::new(upload.options.progress_interval, upload.progress);
         Ok(upload)
     }
 
@@ -353,6 +345,7 @@ impl Upload {
             .map(|n| Part {
                 size: plan.range(n).1,
                 state: PartState::Waiting,
+                counted: false,
             })
             .collect();
     }
@@ -419,7 +412,8 @@ impl Upload {
                 Some(PartState::Sending(e, _)) => e.deadline(),
                 _ => None,
             });
-        phase.into_iter().chain(parts).min()
+        let progress = self.gate.due(self.progress);
+        phase.into_iter().chain(parts).chain(progress).min()
     }
 
     fn finish(&mut self, result: Result<UploadOutput, R2Error>) {
@@ -469,29 +463,39 @@ impl Upload {
                 let operation = OperationName::CompleteMultipartUpload;
                 return Some(UploadAction::Note { operation, note });
             }
-            if let Some(action) = self.announcement() {
+            if let Some(done) = self.done.take() {
+                return Some(done);
+            }
+            if let Some(action) = self.announcement(now.instant) {
                 return Some(action);
             }
             match self.step(now) {
+                Step::Act(done @ UploadAction::Done(_)) => {
+                    let Some(last) = self.gate.flush(now.instant, self.progress) else {
+                        return Some(done);
+                    };
+                    self.done = Some(done);
+                    return Some(UploadAction::Progress(last));
+                }
                 Step::Act(action) => return Some(action),
                 Step::Again => {}
-                Step::Idle => return self.announcement(),
+                Step::Idle => return self.announcement(now.instant),
             }
         }
     }
 
     /// The resume state, once, as soon as the multipart upload exists; then
-    /// the progress, whenever it moved.
-    fn announcement(&mut self) -> Option<UploadAction> {
+    /// the progress, when it moved and the interval has passed (the last
+    /// progress goes out before Done whatever the time).
+    fn announcement(&mut self, now: Instant) -> Option<UploadAction> {
         if !self.state_announced
             && let Some(state) = self.resume_state()
         {
             self.state_announced = true;
             return Some(UploadAction::SaveState(state));
         }
-        if self.announced != Some(self.progress) {
-            self.announced = Some(self.progress);
-            return Some(UploadAction::Progress(self.progress));
+        if let Some(progress) = self.gate.pass(now, self.progress) {
+            return Some(UploadAction::Progress(progress));
         }
         None
     }

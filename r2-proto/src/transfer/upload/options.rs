@@ -2,6 +2,9 @@
 //! the integrity header of each part.
 
 use super::*;
+use std::time::Duration;
+
+use crate::transfer::PROGRESS_INTERVAL;
 
 /// Where the bytes come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +82,8 @@ pub struct UploadOptions {
     pub part_integrity: PartIntegrity,
     /// What the object is stored with (content type, metadata, …).
     pub attributes: ObjectAttributes,
+    /// The least time between two progress reports.
+    pub progress_interval: Duration,
 }
 
 impl UploadOptions {
@@ -92,6 +97,7 @@ impl UploadOptions {
             verify_resumed_parts: true,
             part_integrity: PartIntegrity::default(),
             attributes: ObjectAttributes::default(),
+            progress_interval: PROGRESS_INTERVAL,
         }
     }
 }

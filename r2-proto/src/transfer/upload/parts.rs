@@ -32,6 +32,8 @@ pub(super) enum PartState {
 pub(super) struct Part {
     pub(super) size: u64,
     pub(super) state: PartState,
+    /// Counted in the progress (once: a resumed part when it was listed).
+    pub(super) counted: bool,
 }
 
 impl Part {
@@ -65,10 +67,22 @@ impl Upload {
     }
 
     pub(super) fn confirm(&mut self, index: usize, confirmed: Confirmed) {
-        let size = self.parts.get(index).map_or(0, |p| p.size);
         self.set_state(index, PartState::Done(confirmed));
-        self.progress.confirmed += size;
+        self.count(index, false);
+    }
+
+    /// Counts part `index` in the progress, once: when it is confirmed, or
+    /// when ListParts shows it on the server (`resumed`).
+    pub(super) fn count(&mut self, index: usize, resumed: bool) {
+        let Some(part) = self.parts.get_mut(index).filter(|p| !p.counted) else {
+            return;
+        };
+        part.counted = true;
+        self.progress.confirmed += part.size;
         self.progress.parts_done += 1;
+        if resumed {
+            self.progress.resumed += part.size;
+        }
     }
 
     /// Sends part `index` (its bytes just read), or buffers it until the upload exists.

@@ -83,6 +83,7 @@ impl Upload {
         self.parts.push(Part {
             size: 0,
             state: PartState::Waiting,
+            counted: false,
         });
         let index = self.parts.len() - 1;
         self.set_state(index, PartState::Reading);
