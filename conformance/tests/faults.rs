@@ -290,7 +290,7 @@ fn a_body_that_stalls_is_a_timeout<C: ScenarioClient>(tag: &str) {
         };
         world.proxy.clear();
         assert!(
-            matches!(error, R2Error::Network(NetworkError::Timeout(_))),
+            matches!(error.network(), Some(NetworkError::Timeout(_))),
             "streamed {streamed}: {error:?}"
         );
         let seen = world.seen("GET", "/stalls").len();

@@ -63,8 +63,8 @@ fn listing_that_never_ends<C: ScenarioClient>() {
     let started = Instant::now();
     let error = list(&client);
     assert_eq!(
-        error,
-        R2Error::Network(NetworkError::BodyTooLarge { limit }),
+        error.network(),
+        Some(&NetworkError::BodyTooLarge { limit }),
         "{error}"
     );
     assert!(
@@ -94,8 +94,8 @@ fn listing_that_announces_gigabytes<C: ScenarioClient>() {
     let started = Instant::now();
     let error = list(&client);
     assert_eq!(
-        error,
-        R2Error::Network(NetworkError::BodyTooLarge {
+        error.network(),
+        Some(&NetworkError::BodyTooLarge {
             limit: r2_proto::DEFAULT_MAX_BODY
         })
     );
@@ -191,8 +191,8 @@ fn body_that_trickles<C: ScenarioClient>() {
             client.get(get).unwrap_err()
         };
         assert_eq!(
-            error,
-            R2Error::Network(NetworkError::Timeout(window)),
+            error.network(),
+            Some(&NetworkError::Timeout(window)),
             "{error}"
         );
         // Each attempt ends at its first byte past the window; the backoffs
@@ -254,8 +254,8 @@ fn interim_answers_are_skipped_within_a_bound<C: ScenarioClient>() {
     let started = Instant::now();
     let error = client.head(head()).unwrap_err();
     assert_eq!(
-        error,
-        R2Error::Network(NetworkError::HeadTooLarge {
+        error.network(),
+        Some(&NetworkError::HeadTooLarge {
             limit: r2_proto::MAX_RESPONSE_HEAD
         })
     );
@@ -347,8 +347,8 @@ fn head_of_seventy_kib<C: ScenarioClient>() {
         .head(HeadObject::new(bucket(), ObjectKey::new("k").unwrap()))
         .unwrap_err();
     assert_eq!(
-        error,
-        R2Error::Network(NetworkError::HeadTooLarge {
+        error.network(),
+        Some(&NetworkError::HeadTooLarge {
             limit: r2_proto::MAX_RESPONSE_HEAD
         })
     );
@@ -371,7 +371,7 @@ fn malformed_answers_are_typed_the_same_way<C: ScenarioClient>() {
         let error = client.list(ListObjectsV2::new(bucket())).unwrap_err();
         let shown = String::from_utf8_lossy(raw);
         assert!(
-            matches!(error, R2Error::Network(NetworkError::ConnectionFailed(_))),
+            matches!(error.network(), Some(NetworkError::ConnectionFailed(_))),
             "{shown:?}: {error:?}"
         );
         assert_eq!(
@@ -385,7 +385,7 @@ fn malformed_answers_are_typed_the_same_way<C: ScenarioClient>() {
     let client: C = client(config(&server));
     let error = client.list(ListObjectsV2::new(bucket())).unwrap_err();
     assert!(
-        matches!(error, R2Error::Network(NetworkError::StreamInterrupted(_))),
+        matches!(error.network(), Some(NetworkError::StreamInterrupted(_))),
         "{error:?}"
     );
     assert_eq!(server.requests(), policy.stream_interrupted.max_attempts);
@@ -441,8 +441,8 @@ fn download_that_trickles<C: ScenarioClient>() {
         .download_ordered(bucket(), ObjectKey::new("k").unwrap(), tuning)
         .unwrap_err();
     assert_eq!(
-        error,
-        R2Error::Network(NetworkError::Timeout(window)),
+        error.network(),
+        Some(&NetworkError::Timeout(window)),
         "{error}"
     );
     let attempts = RetryPolicy::default().transient.max_attempts;
@@ -468,3 +468,52 @@ fn a_continue_before_the_body_is_skipped<C: ScenarioClient>() {
 }
 
 every_adapter!(a_continue_before_the_body_is_skipped);
+
+/// A refused connection, retried as the policy says, then reported with
+/// what was being done: the operation, bucket and key, the host, the
+/// attempts; its source is the transport's error. The download helper's
+/// ranges say the same.
+fn a_refused_connection_names_what_was_tried<C: ScenarioClient>() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let connect = || -> C {
+        let credentials = Credentials::new("AKIDHOSTILE", "secret-key-never-printed").unwrap();
+        let config = Config::for_endpoint(format!("http://{host}"), credentials)
+            .allow_insecure_http()
+            .timeout(Duration::from_secs(5));
+        client(config)
+    };
+    let client = connect();
+    let attempts = RetryPolicy::default().transient.max_attempts;
+    let key = ObjectKey::new("photos/cat.jpg").unwrap();
+    let error = client
+        .get(GetObject::new(bucket(), key.clone()))
+        .unwrap_err();
+    let shown = error.to_string();
+    let expected = format!(
+        "GetObject of hostile/photos/cat.jpg at {host} failed after {attempts} attempts in "
+    );
+    assert!(shown.starts_with(&expected), "{shown}");
+    assert!(shown.contains("connection failed"), "{shown}");
+    let source = std::error::Error::source(&error).expect("the transport's error");
+    assert!(source.is::<NetworkError>(), "{source:?}");
+    let R2Error::Network(failure) = &error else {
+        panic!("{error:?}")
+    };
+    let attempted = failure.attempted.as_deref().unwrap();
+    assert_eq!(attempted.attempts, attempts);
+    assert_eq!(attempted.key.as_ref(), Some(&key));
+
+    let tuning = conformance::scenarios::Tuning {
+        part_size: 1 << 20,
+        concurrency: 2,
+    };
+    // A new client: the first one's breaker is open after those failures.
+    let error = connect()
+        .download_ordered(bucket(), key, tuning)
+        .unwrap_err();
+    assert!(error.to_string().starts_with(&expected), "{error}");
+}
+
+every_adapter!(a_refused_connection_names_what_was_tried);

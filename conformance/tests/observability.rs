@@ -196,6 +196,19 @@ fn counts_one_upload_and_one_miss<C: ScenarioClient>(
         .unwrap();
     let missing = GetObject::new(bucket.clone(), ObjectKey::new("m/none").unwrap());
     assert!(client.get(missing).is_err());
+    // An exists-check is normal: the miss is logged at DEBUG, never ERROR.
+    let text = String::from_utf8(installed.logs.0.lock().unwrap().clone()).unwrap();
+    let misses: Vec<&str> = text.lines().filter(|l| l.contains("NoSuchKey")).collect();
+    assert!(
+        misses.iter().any(|l| l.contains("DEBUG") && l.contains("no such key")),
+        "{}: {misses:#?}",
+        C::NAME
+    );
+    assert!(
+        !misses.iter().any(|l| l.contains("ERROR")),
+        "{}: {misses:#?}",
+        C::NAME
+    );
 
     let snapshot = installed.metrics.snapshot().into_vec();
     let find = |name: &str, labels: &[(&str, &str)]| -> Option<&DebugValue> {

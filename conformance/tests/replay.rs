@@ -154,8 +154,8 @@ fn unmatched_requests_fail_at_once_naming_the_nearest<C: ScenarioClient>() {
         bucket(),
         ObjectKey::new("a/recorded").unwrap(),
     ));
-    match outcome {
-        Err(R2Error::Network(NetworkError::NotRecorded(miss))) => {
+    match outcome.as_ref().map_err(R2Error::network) {
+        Err(Some(NetworkError::NotRecorded(miss))) => {
             let nearest = miss.nearest.as_ref().unwrap();
             assert_eq!(nearest.seq, 0);
             assert!(

@@ -77,8 +77,8 @@ fn refuses_untrusted_certificates<C: ScenarioClient>() {
         BucketName::new("bkt").unwrap(),
         ObjectKey::new("k").unwrap(),
     );
-    match client.get(get) {
-        Err(R2Error::Network(NetworkError::Tls(message))) => {
+    match client.get(get).as_ref().map_err(R2Error::network) {
+        Err(Some(NetworkError::Tls(message))) => {
             assert!(
                 message.to_lowercase().contains("certificate"),
                 "{}: {message}",

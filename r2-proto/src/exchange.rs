@@ -43,7 +43,7 @@ use http::Request;
 
 use crate::attempts::{Attempts, Gate, Verdict};
 use crate::client_core::{ClientCore, Now, RequestId};
-use crate::error::{NetworkError, R2Error, RequestError};
+use crate::error::{Attempted, NetworkError, R2Error, RequestError};
 use crate::model::check_echo;
 use crate::names::BucketName;
 use crate::ops::{Operation, PreparedRequest, RequestBody};
@@ -157,6 +157,8 @@ pub struct Exchange<O: Operation> {
     /// A request signed while notes were waiting: it goes out after them,
     /// so a "half-open" note comes before the probe it announces.
     outbox: Option<(RequestId, Request<RequestBody>)>,
+    /// When the first attempt went out.
+    started: Option<Instant>,
 }
 
 impl<O: Operation> Exchange<O> {
@@ -209,6 +211,7 @@ impl<O: Operation> Exchange<O> {
             state: State::Ready,
             notes: VecDeque::new(),
             outbox: None,
+            started: None,
         })
     }
 
@@ -261,6 +264,7 @@ impl<O: Operation> Exchange<O> {
                 State::Ready => match self.attempts.gate(&self.core, now, &mut self.notes) {
                     Gate::Go => match self.core.sign(&self.prepared, now.wall) {
                         Ok(request) => {
+                            self.started.get_or_insert(now.instant);
                             let id = self.core.next_request_id();
                             self.state = State::InFlight(id);
                             self.outbox = Some((id, request));
@@ -314,7 +318,7 @@ impl<O: Operation> Exchange<O> {
                     Ok(output)
                 })
             }
-            Event::Failed { error, .. } => Err(R2Error::Network(error)),
+            Event::Failed { error, .. } => Err(R2Error::from(error)),
         };
         match outcome {
             Ok(output) => {
@@ -326,7 +330,22 @@ impl<O: Operation> Exchange<O> {
                 .failed(&self.core, now, &error, &mut self.notes)
             {
                 Verdict::RetryAt(at) => self.state = State::Waiting(at),
-                Verdict::GiveUp => self.state = State::Finished(Some(Err(error))),
+                Verdict::GiveUp => {
+                    let error = error.attempted(|| {
+                        let host = self.core.config().endpoint().authority().to_string();
+                        let elapsed = self
+                            .started
+                            .map(|at| now.instant.saturating_duration_since(at));
+                        let attempts = self.attempts.sent();
+                        Attempted::new(
+                            self.prepared.info(),
+                            host,
+                            attempts,
+                            elapsed.unwrap_or_default(),
+                        )
+                    });
+                    self.state = State::Finished(Some(Err(error)));
+                }
             },
         }
     }

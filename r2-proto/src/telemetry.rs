@@ -21,7 +21,7 @@ use http::{HeaderMap, Request};
 use tracing::{Level, Span, debug, error, field, info, trace, warn};
 
 use crate::client_core::RequestId;
-use crate::error::{NetworkError, R2Error};
+use crate::error::{NetworkError, ObjectError, R2Error};
 use crate::ops::{OperationName, RequestBody, RequestInfo};
 use crate::resilience::{BreakerEvent, Note};
 
@@ -270,7 +270,15 @@ pub fn operation_failed(operation: OperationName, error: &R2Error) {
         "code" => error.code().unwrap_or("").to_owned()
     )
     .increment(1);
-    if error.is_retryable() {
+    let absent = matches!(error, R2Error::Object(ObjectError::NoSuchKey(_)))
+        && matches!(
+            operation,
+            OperationName::GetObject | OperationName::HeadObject
+        );
+    if absent {
+        // Asking whether a key exists is normal: no alarm.
+        debug!(operation = operation.as_str(), %error, "no such key");
+    } else if error.is_retryable() {
         warn!(operation = operation.as_str(), %error, "operation failed after retries");
     } else {
         error!(operation = operation.as_str(), %error, "operation failed");

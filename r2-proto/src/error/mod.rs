@@ -39,7 +39,7 @@ use time::OffsetDateTime;
 pub use client::{ConfigError, RequestError, SignError};
 pub use details::ErrorDetails;
 pub(crate) use from_response::{ErrorContext, error_from_response};
-pub use network::{NetworkError, caused_by, source_chain};
+pub use network::{Attempted, NetworkError, NetworkFailure, caused_by, source_chain};
 pub use response::{ResponseError, ResponseProblem};
 pub use service::{
     AuthError, BucketError, InvalidRequestError, MultipartError, ObjectError, ServerError,
@@ -81,9 +81,10 @@ pub enum R2Error {
     /// A body did not arrive whole or intact.
     #[error(transparent)]
     Transfer(#[from] TransferError),
-    /// The transport failed.
+    /// The transport failed: the last error, and what the operation was
+    /// doing when the client gave up ([`R2Error::network`] is the error).
     #[error(transparent)]
-    Network(#[from] NetworkError),
+    Network(NetworkFailure),
     /// The response could not be understood.
     #[error(transparent)]
     Response(#[from] ResponseError),
@@ -102,6 +103,12 @@ pub enum R2Error {
     /// A multipart upload failed; says which part and whether it can resume.
     #[error(transparent)]
     Upload(Box<UploadFailure>),
+}
+
+impl From<NetworkError> for R2Error {
+    fn from(error: NetworkError) -> Self {
+        Self::Network(error.into())
+    }
 }
 
 impl From<crate::resume_state::InvalidResumeState> for R2Error {
@@ -178,6 +185,29 @@ impl R2Error {
     /// The request id (`x-amz-request-id`), for errors the server reported.
     pub fn request_id(&self) -> Option<&str> {
         self.details().and_then(|d| d.request_id.as_deref())
+    }
+
+    /// The transport's error, for a [`Network`](Self::Network) failure.
+    pub fn network(&self) -> Option<&NetworkError> {
+        match self {
+            Self::Network(failure) => Some(&failure.error),
+            _ => None,
+        }
+    }
+
+    /// Attaches what the operation was doing to a transport failure that
+    /// ended it (other errors carry the server's details already).
+    pub(crate) fn attempted(self, attempted: impl FnOnce() -> Attempted) -> Self {
+        match self {
+            Self::Network(NetworkFailure {
+                error,
+                attempted: None,
+            }) => Self::Network(NetworkFailure {
+                error,
+                attempted: Some(Box::new(attempted())),
+            }),
+            other => other,
+        }
     }
 
     /// The category's name (`auth`, `object`, `network`, …), for logs and metrics labels.

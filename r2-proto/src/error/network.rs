@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+use crate::names::{BucketName, ObjectKey};
+use crate::ops::{OperationName, RequestInfo};
+
 /// A request did not complete at the transport level.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -86,4 +89,93 @@ pub fn caused_by<T: std::error::Error + 'static>(
         return true;
     }
     error.source().is_some_and(caused_by::<T>)
+}
+
+/// A transport failure as an operation returns it: the last attempt's
+/// error and, once the client gave up, what it was doing (the operation,
+/// bucket and key, the endpoint's host, the attempts made and the time
+/// they took). [`source`](std::error::Error::source) is the
+/// [`NetworkError`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkFailure {
+    /// What failed last.
+    pub error: NetworkError,
+    /// The request and its attempts, when the failure ended an operation.
+    pub attempted: Option<Box<Attempted>>,
+}
+
+/// What a failed operation was doing when the client gave up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Attempted {
+    /// The operation.
+    pub operation: OperationName,
+    /// The bucket, when the request was for one.
+    pub bucket: Option<BucketName>,
+    /// The key, when the request was for one object.
+    pub key: Option<ObjectKey>,
+    /// The endpoint's host (and port).
+    pub host: String,
+    /// Requests sent, retries included.
+    pub attempts: u32,
+    /// From the first attempt to giving up.
+    pub elapsed: Duration,
+}
+
+impl Attempted {
+    /// What `info` asked of `host`, tried `attempts` times over `elapsed`.
+    pub(crate) fn new(info: &RequestInfo, host: String, attempts: u32, elapsed: Duration) -> Self {
+        Self {
+            operation: info.operation,
+            bucket: info.bucket.clone(),
+            key: info.key.clone(),
+            host,
+            attempts,
+            elapsed,
+        }
+    }
+}
+
+impl From<NetworkError> for NetworkFailure {
+    fn from(error: NetworkError) -> Self {
+        Self {
+            error,
+            attempted: None,
+        }
+    }
+}
+
+impl std::fmt::Display for NetworkFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(attempted) = &self.attempted else {
+            return self.error.fmt(f);
+        };
+        let Attempted {
+            operation,
+            bucket,
+            key,
+            host,
+            attempts,
+            elapsed,
+        } = &**attempted;
+        write!(f, "{operation}")?;
+        match (bucket, key) {
+            (Some(bucket), Some(key)) => write!(f, " of {bucket}/{key}")?,
+            (Some(bucket), None) => write!(f, " on bucket {bucket}")?,
+            _ => {}
+        }
+        let plural = if *attempts == 1 { "" } else { "s" };
+        write!(
+            f,
+            " at {host} failed after {attempts} attempt{plural} in {:.1}s: {}",
+            elapsed.as_secs_f64(),
+            self.error
+        )
+    }
+}
+
+impl std::error::Error for NetworkFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.attempted.as_ref().map(|_| &self.error as _)
+    }
 }

@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use super::rng::Jitter;
-use crate::error::{AuthError, NetworkError, R2Error, ServerError, TransferError};
+use crate::error::{AuthError, NetworkError, NetworkFailure, R2Error, ServerError, TransferError};
 
 /// How an error is retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,13 +47,18 @@ impl RetryClass {
             R2Error::Server(_) => Self::ServerError,
             R2Error::Unrecognized(d) if d.status == 429 => Self::Throttled,
             R2Error::Unrecognized(d) if d.status >= 500 && d.status != 501 => Self::ServerError,
-            R2Error::Network(
-                NetworkError::Tls(_)
-                | NetworkError::NotRecorded(_)
-                | NetworkError::BodyTooLarge { .. }
-                | NetworkError::HeadTooLarge { .. },
-            ) => Self::Permanent,
-            R2Error::Network(NetworkError::StreamInterrupted(_))
+            R2Error::Network(NetworkFailure {
+                error:
+                    NetworkError::Tls(_)
+                    | NetworkError::NotRecorded(_)
+                    | NetworkError::BodyTooLarge { .. }
+                    | NetworkError::HeadTooLarge { .. },
+                ..
+            }) => Self::Permanent,
+            R2Error::Network(NetworkFailure {
+                error: NetworkError::StreamInterrupted(_),
+                ..
+            })
             | R2Error::Transfer(
                 TransferError::IncompleteBody { .. } | TransferError::ChecksumMismatch { .. },
             ) => Self::StreamInterrupted,
@@ -353,7 +358,7 @@ mod tests {
             RetryClass::of(&error("NoSuchKey", 404)),
             RetryClass::Permanent
         );
-        let timeout = R2Error::Network(NetworkError::Timeout(Duration::from_secs(1)));
+        let timeout = R2Error::from(NetworkError::Timeout(Duration::from_secs(1)));
         assert_eq!(RetryClass::of(&timeout), RetryClass::Transient);
         let cut = R2Error::Transfer(TransferError::IncompleteBody {
             expected: 2,
@@ -361,7 +366,7 @@ mod tests {
         });
         assert_eq!(RetryClass::of(&cut), RetryClass::StreamInterrupted);
         assert_eq!(
-            RetryClass::of(&R2Error::Network(NetworkError::Tls("x".into()))),
+            RetryClass::of(&R2Error::from(NetworkError::Tls("x".into()))),
             RetryClass::Permanent
         );
         assert!(RetryClass::Transient.counts_against_endpoint());

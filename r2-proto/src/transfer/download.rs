@@ -26,7 +26,9 @@ use crate::attempts::{Attempts, Gate, Verdict};
 use crate::body_limits::{ReadLimits, ReadWatch};
 use crate::client_core::{ClientCore, Now, RequestId};
 use crate::config::{Config, MAX_CONCURRENCY};
-use crate::error::{NetworkError, R2Error, ResponseError, ResponseProblem, TransferError};
+use crate::error::{
+    Attempted, NetworkError, R2Error, ResponseError, ResponseProblem, TransferError,
+};
 use crate::model::{ByteRange, ETag, ObjectMetadata};
 use crate::names::{BucketName, ObjectKey};
 use crate::ops::{GetObject, Operation, OperationName, RequestBody};
@@ -368,6 +370,8 @@ pub struct Download {
     finished: Option<Option<Result<DownloadOutput, R2Error>>>,
     /// Bytes of the ranges done.
     received: u64,
+    /// When the first range was asked for.
+    started: Option<Instant>,
     /// Lets [`DownloadAction::Progress`] out once per interval.
     gate: ProgressGate<DownloadProgress>,
 }
@@ -419,6 +423,7 @@ impl Download {
             outbox: None,
             finished: None,
             received: 0,
+            started: None,
             gate: ProgressGate::new(options.progress_interval, DownloadProgress::default()),
         }
     }
@@ -632,6 +637,7 @@ impl Download {
             });
         match signed {
             Ok(request) => {
+                self.started.get_or_insert(now.instant);
                 let id = self.core.next_request_id();
                 self.set_state(index, RangeState::Sent(id));
                 self.requests += 1;
@@ -809,7 +815,7 @@ impl Download {
                     return;
                 };
                 let error = match error {
-                    NetworkError::Timeout(_) => R2Error::Network(error),
+                    NetworkError::Timeout(_) => R2Error::from(error),
                     _ => {
                         let expected = self.ranges.get(index).and_then(|r| r.len).unwrap_or(0);
                         TransferError::IncompleteBody { expected, received }.into()
@@ -853,7 +859,7 @@ impl Download {
                 let Some(index) = self.index_of(id) else {
                     return;
                 };
-                self.range_failed(now, index, R2Error::Network(error));
+                self.range_failed(now, index, R2Error::from(error));
             }
             DownloadEvent::WriteFailed {
                 id,
@@ -932,6 +938,18 @@ impl Download {
         {
             Verdict::RetryAt(at) => self.set_state(index, RangeState::Backoff(at)),
             Verdict::GiveUp => {
+                let attempts = range.attempts.sent();
+                let error = error.attempted(|| Attempted {
+                    operation: OperationName::GetObject,
+                    bucket: Some(self.bucket.clone()),
+                    key: Some(self.key.clone()),
+                    host: self.core.config().endpoint().authority().to_string(),
+                    attempts,
+                    elapsed: self
+                        .started
+                        .map(|at| now.instant.saturating_duration_since(at))
+                        .unwrap_or_default(),
+                });
                 self.set_state(index, RangeState::Waiting);
                 self.fail(error);
             }
