@@ -32,3 +32,9 @@ use std::path::PathBuf;
 pub fn shipped_vectors() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors")
 }
+
+/// The README's examples, compiled as doctests (`cargo test --doc -p
+/// conformance`): this crate depends on every adapter.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;

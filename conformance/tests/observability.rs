@@ -200,7 +200,9 @@ fn counts_one_upload_and_one_miss<C: ScenarioClient>(
     let text = String::from_utf8(installed.logs.0.lock().unwrap().clone()).unwrap();
     let misses: Vec<&str> = text.lines().filter(|l| l.contains("NoSuchKey")).collect();
     assert!(
-        misses.iter().any(|l| l.contains("DEBUG") && l.contains("no such key")),
+        misses
+            .iter()
+            .any(|l| l.contains("DEBUG") && l.contains("no such key")),
         "{}: {misses:#?}",
         C::NAME
     );

@@ -6,6 +6,7 @@
 /// `head`, `delete`, `delete_objects`, `copy` and `list`. For an impl
 /// block of a struct with a field `client` whose `send` runs an operation:
 /// `object_calls!(async)` or `object_calls!(blocking)`.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! object_calls {
     ($mode:ident) => {
@@ -35,6 +36,7 @@ macro_rules! object_calls {
 /// them (most callers want `upload`, which runs them concurrently, retries
 /// parts and resumes): `multipart_calls!(async)` or
 /// `multipart_calls!(blocking)`, as for [`object_calls!`].
+#[doc(hidden)]
 #[macro_export]
 macro_rules! multipart_calls {
     ($mode:ident) => {

@@ -321,7 +321,7 @@ impl Signer {
         url.push_str(path);
         url.push('?');
         if let Some(query) = query {
-            url.push_str(query);
+            push_query(&mut url, query);
         }
         let mut params = AuthParams::default();
         params.add(&mut url, "X-Amz-Algorithm", |url| url.push_str(ALGORITHM));
@@ -461,6 +461,22 @@ fn presign_canonical<'a>(
     }
 }
 
+/// The request's own query, spelled as botocore spells a presigned URL's:
+/// a name without a value gets its `=` (`?uploads=`, not `?uploads`), as
+/// it is signed; empty pieces are dropped.
+fn push_query(url: &mut String, query: &str) {
+    for piece in query.split('&').filter(|p| !p.is_empty()) {
+        url.push_str(piece);
+        if !piece.contains('=') {
+            url.push('=');
+        }
+        url.push('&');
+    }
+    if url.ends_with('&') {
+        url.pop();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,6 +557,31 @@ mod tests {
             url.url()
                 .starts_with("http://127.0.0.1:9000/bkt?list-type=2&X-Amz-")
         );
+    }
+
+    #[test]
+    fn a_name_without_a_value_is_spelled_with_its_equals_sign() {
+        let request = Request::post("https://h.example/b/k?uploads&&x=1")
+            .body(())
+            .unwrap();
+        let presigned = signer()
+            .presign(&request, Duration::from_secs(60), NOW)
+            .unwrap();
+        assert!(
+            presigned
+                .url()
+                .starts_with("https://h.example/b/k?uploads=&x=1&X-Amz-Algorithm="),
+            "{}",
+            presigned.url()
+        );
+        // The same signature as the spelling botocore signs.
+        let spelled = Request::post("https://h.example/b/k?uploads=&x=1")
+            .body(())
+            .unwrap();
+        let again = signer()
+            .presign(&spelled, Duration::from_secs(60), NOW)
+            .unwrap();
+        assert_eq!(presigned.url(), again.url());
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! What a caller asks of the upload and download helpers, apart from where
 //! the bytes come from or go: options, resume, progress callbacks and the
 //! closing log line live here, so every adapter offers the same builder
-//! methods ([`upload_setters!`](crate::upload_setters) and
-//! [`download_setters!`](crate::download_setters)) with the same meaning.
+//! methods (the `upload_setters!` and `download_setters!` macros, hidden
+//! from the docs: they are for the adapters) with the same meaning.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -210,6 +210,7 @@ impl DownloadSpec {
 /// `multipart_threshold`, `attributes`, `content_md5`, `checksum`,
 /// `keep_on_failure`, `resume`, `on_progress`, `progress_interval` and
 /// `on_resume_state`.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! upload_setters {
     () => {
@@ -297,6 +298,7 @@ macro_rules! upload_setters {
 /// The builder methods of an adapter's download request: a struct with a
 /// field `spec: DownloadSpec` gets `part_size`, `concurrency`, `if_match`,
 /// `on_progress` and `progress_interval`.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! download_setters {
     () => {
