@@ -65,6 +65,7 @@ fn world(upstream: Target, server: Option<S3sFsServer>, tag: &str) -> World {
 fn s3s_fs(tag: &str) -> World {
     let options = ServerOptions {
         max_clock_skew: Duration::from_secs(2 * 3600),
+        ..ServerOptions::default()
     };
     let server = S3sFsServer::start_with(options).unwrap();
     world(Target::s3s_fs(&server), Some(server), tag)

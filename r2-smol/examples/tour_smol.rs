@@ -30,10 +30,12 @@ fn main() -> Result<(), Box<dyn Error>> {
             BucketName::new(bucket)?,
         ),
         _ => {
-            let server = testserver::S3sFsServer::start()?;
+            let server = r2_testserver::S3sFsServer::start()?;
             server.create_bucket("tour")?;
-            let credentials =
-                Credentials::new(testserver::ACCESS_KEY_ID, testserver::SECRET_ACCESS_KEY)?;
+            let credentials = Credentials::new(
+                r2_testserver::ACCESS_KEY_ID,
+                r2_testserver::SECRET_ACCESS_KEY,
+            )?;
             let config = Config::for_endpoint(server.endpoint(), credentials)
                 .allow_insecure_http()
                 .build()?;

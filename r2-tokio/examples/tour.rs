@@ -27,7 +27,7 @@ struct Place {
     config: Config,
     bucket: BucketName,
     what: String,
-    _server: Option<testserver::S3sFsServer>,
+    _server: Option<r2_testserver::S3sFsServer>,
 }
 
 fn place() -> Result<Place, Box<dyn Error>> {
@@ -47,9 +47,12 @@ fn place() -> Result<Place, Box<dyn Error>> {
             _server: None,
         });
     }
-    let server = testserver::S3sFsServer::start()?;
+    let server = r2_testserver::S3sFsServer::start()?;
     server.create_bucket("tour")?;
-    let credentials = Credentials::new(testserver::ACCESS_KEY_ID, testserver::SECRET_ACCESS_KEY)?;
+    let credentials = Credentials::new(
+        r2_testserver::ACCESS_KEY_ID,
+        r2_testserver::SECRET_ACCESS_KEY,
+    )?;
     let config = Config::for_endpoint(server.endpoint(), credentials)
         .allow_insecure_http()
         .build()?;

@@ -1,7 +1,31 @@
-//! An in-process S3 server for r2's tests and tour: `s3s` + `s3s-fs` on
-//! an ephemeral loopback port, with SigV4 (header and presigned) checking
-//! on, serving a temporary directory. It runs on its own thread and tokio runtime, so blocking and
-//! async clients alike can use it, and stops when dropped.
+//! An S3 server on loopback for tests of code that talks to R2 or S3:
+//! `s3s` + `s3s-fs`, with SigV4 (header and presigned) checking on, serving
+//! a temporary directory. It runs on its own thread and tokio runtime, so
+//! blocking and async clients alike can use it, and stops (removing its
+//! directory) when dropped.
+//!
+//! ```no_run
+//! let server = r2_testserver::S3sFsServer::start()?;
+//! server.create_bucket("photos")?;
+//! // Point the client under test at server.endpoint() (`http://127.0.0.1:<port>`,
+//! // path-style, region `auto`) with ACCESS_KEY_ID / SECRET_ACCESS_KEY.
+//! # Ok::<(), r2_testserver::ServerError>(())
+//! ```
+//!
+//! The `r2-testserver` binary runs the same server for tests in other
+//! languages: it prints one JSON line (`endpoint`, `access_key_id`,
+//! `secret_access_key`, `region`, `root`) and serves until it is killed,
+//! or until its standard input closes with `--exit-on-eof`.
+//!
+//! What it does and does not do (s3s-fs 0.14, as r2's conformance suite
+//! records it): objects, ranges, copies, listings with delimiters and
+//! pagination, multipart uploads, presigned URLs and checksums work;
+//! ListParts gives no ETags, listings show `+` in a key as a space and
+//! `%2e` decoded, keys with `.`/`..` segments or `//` are not stored as
+//! sent, a GET of a missing bucket is not `NoSuchBucket`, an unknown or
+//! aborted upload id is not `NoSuchUpload`, and conditional GETs and
+//! lifecycle rules are not supported. Data lives on the local disk under a
+//! temporary directory; there is no limit beyond the disk's.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -49,12 +73,15 @@ pub struct ServerOptions {
     /// How far a request's `X-Amz-Date` may be from the server's clock
     /// (15 minutes, as S3; widened by tests whose proxy plays a skewed clock).
     pub max_clock_skew: Duration,
+    /// The loopback port to listen on (0: any free one).
+    pub port: u16,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
         Self {
             max_clock_skew: Duration::from_secs(15 * 60),
+            port: 0,
         }
     }
 }
@@ -115,7 +142,7 @@ impl S3sFsServer {
         let connections = Arc::new(Connections::default());
         let counted = Arc::clone(&connections);
 
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))?;
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()

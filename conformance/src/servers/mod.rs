@@ -13,6 +13,6 @@ pub mod tls_proxy;
 pub use capture::{CaptureServer, CapturedRequest};
 pub use fault_proxy::{Fault, FaultProxy, Match, Seen};
 pub use hostile::{Answer, HostileServer};
-pub use testserver as s3s_fs;
-pub use testserver::{S3sFsServer, ServerOptions};
+pub use r2_testserver as s3s_fs;
+pub use r2_testserver::{S3sFsServer, ServerOptions};
 pub use tls_proxy::TlsProxy;
