@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
 use conformance::scenarios::{ScenarioClient, Target, Tuning, create_bucket, run_suite};
-use conformance::servers::{CaptureServer, S3sFsServer};
+use conformance::servers::{Answer, CaptureServer, HostileServer, S3sFsServer};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use r2_proto::ops::{GetObject, PutObject};
 use r2_proto::sim::noise;
@@ -211,6 +211,23 @@ fn counts_one_upload_and_one_miss<C: ScenarioClient>(
         "{}: {misses:#?}",
         C::NAME
     );
+    // The error's type and code, and the server's request id, are on the
+    // request's own span.
+    let answered = text
+        .lines()
+        .rfind(|l| l.contains("error answer") && l.contains("r2.key=\"m/none\""))
+        .unwrap_or_else(|| panic!("{}: no error answer logged", C::NAME));
+    for field in [
+        "error.type=\"object\"",
+        "error.code=\"NoSuchKey\"",
+        "r2.request_seq=",
+    ] {
+        assert!(
+            answered.contains(field),
+            "{}: {field} in {answered}",
+            C::NAME
+        );
+    }
 
     let snapshot = installed.metrics.snapshot().into_vec();
     let find = |name: &str, labels: &[(&str, &str)]| -> Option<&DebugValue> {
@@ -299,6 +316,29 @@ fn retries_are_counted_and_logged_as_warnings() {
         .unwrap_err();
     assert_eq!(error.category(), "network", "{error:?}");
     let snapshot = installed.metrics.snapshot().into_vec();
+    let unanswered: u64 = snapshot
+        .iter()
+        .filter(|(key, ..)| {
+            let key = key.key();
+            key.name() == "r2_requests_total"
+                && key
+                    .labels()
+                    .any(|l| l.key() == "status" && l.value() == "none")
+                && key
+                    .labels()
+                    .any(|l| l.key() == "bucket" && l.value() == "retry-bucket")
+        })
+        .map(|(.., value)| match value {
+            DebugValue::Counter(n) => *n,
+            _ => 0,
+        })
+        .sum();
+    let attempts = u64::from(
+        r2_proto::resilience::RetryPolicy::default()
+            .transient
+            .max_attempts,
+    );
+    assert_eq!(unanswered, attempts, "requests with no answer are counted");
     let retries: u64 = snapshot
         .iter()
         .filter(|(key, ..)| key.key().name() == "r2_retries_total")
@@ -317,5 +357,41 @@ fn retries_are_counted_and_logged_as_warnings() {
     assert!(
         text.lines()
             .any(|l| l.contains("WARN") && l.contains("retrying"))
+    );
+}
+
+#[test]
+fn the_servers_request_id_is_on_the_request_span() {
+    let installed = installed();
+    let _serial = installed
+        .serial
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let body = "<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>";
+    let answer = format!(
+        "HTTP/1.1 404 Not Found\r\nx-amz-request-id: SERVER-REQ-77\r\ncontent-type: application/xml\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let server = HostileServer::start(Answer::Raw(answer.into_bytes())).unwrap();
+    let credentials = Credentials::new("AKIDSPAN", "span-secret").unwrap();
+    let config = Config::for_endpoint(server.endpoint(), credentials)
+        .allow_insecure_http()
+        .build()
+        .unwrap();
+    let client = BlockingScenarioClient::connect(config).unwrap();
+    let bucket = BucketName::new("span-bucket").unwrap();
+    let error = client
+        .get(GetObject::new(bucket, ObjectKey::new("span/key").unwrap()))
+        .unwrap_err();
+    assert_eq!(error.code(), Some("NoSuchKey"));
+    let text = String::from_utf8(installed.logs.0.lock().unwrap().clone()).unwrap();
+    let answered = text
+        .lines()
+        .rfind(|l| l.contains("error answer") && l.contains("r2.key=\"span/key\""))
+        .unwrap_or_else(|| panic!("no error answer logged"));
+    assert!(
+        answered.contains("aws.request_id=\"SERVER-REQ-77\"")
+            && answered.contains("r2.request_seq="),
+        "{answered}"
     );
 }

@@ -200,7 +200,7 @@ pub(crate) async fn read_whole<R: Runtime>(
     }
     .instrument(trace.span().clone())
     .await;
-    trace.body_read(request, &read);
+    trace.body_read(request, &parts, &read);
     Event::read(id, parts, read)
 }
 

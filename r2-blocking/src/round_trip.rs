@@ -83,7 +83,7 @@ pub(crate) fn read_whole(
     let read = trace
         .span()
         .in_scope(|| read_answer(transport.limits(), request, &parts, body));
-    trace.body_read(request, &read);
+    trace.body_read(request, &parts, &read);
     Event::read(id, parts, read)
 }
 

@@ -12,8 +12,11 @@
 //! no `Authorization` value, no session token, no presigned signature);
 //! TRACE for the string to sign.
 //!
-//! Span fields: `r2.operation`, `r2.bucket`, `r2.key`, `r2.request_id`,
-//! `r2.content_length`, `http.status_code`, `error.type`, `error.code`.
+//! Span fields: `r2.operation`, `r2.bucket`, `r2.key`, `r2.account_id`
+//! (for R2 endpoints), `r2.request_seq` (the client's number for the
+//! request), `aws.request_id` (the server's `x-amz-request-id`),
+//! `r2.content_length`, `http.status_code`, `error.type`, `error.code`
+//! (recorded on the request's own span, from the answer's error body).
 
 use std::time::Duration;
 
@@ -21,7 +24,8 @@ use http::{HeaderMap, Request};
 use tracing::{Level, Span, debug, error, field, info, trace, warn};
 
 use crate::client_core::RequestId;
-use crate::error::{NetworkError, ObjectError, R2Error};
+use crate::error::{ErrorContext, NetworkError, ObjectError, R2Error, error_from_response};
+use crate::names::{BucketName, ObjectKey};
 use crate::ops::{OperationName, RequestBody, RequestInfo};
 use crate::resilience::{BreakerEvent, Note};
 
@@ -69,7 +73,9 @@ pub fn request_span<B>(id: RequestId, request: &Request<B>, content_length: u64)
         r2.operation = operation_of(info),
         r2.bucket = bucket_of(info),
         r2.key = field::Empty,
-        r2.request_id = id.0,
+        r2.account_id = field::Empty,
+        r2.request_seq = id.0,
+        aws.request_id = field::Empty,
         r2.content_length = content_length,
         http.status_code = field::Empty,
         error.r#type = field::Empty,
@@ -78,7 +84,22 @@ pub fn request_span<B>(id: RequestId, request: &Request<B>, content_length: u64)
     if let Some(key) = info.and_then(|i| i.key.as_ref()) {
         span.record("r2.key", key.as_str());
     }
+    if let Some(account) = account_of(request.uri()) {
+        span.record("r2.account_id", account);
+    }
     span
+}
+
+/// The account id of an R2 endpoint's host
+/// (`<account>.r2.cloudflarestorage.com`, also with a jurisdiction).
+fn account_of(uri: &http::Uri) -> Option<&str> {
+    let host = uri.host()?;
+    let (account, rest) = host.split_once('.')?;
+    let r2 = rest == "r2.cloudflarestorage.com"
+        || rest
+            .split_once('.')
+            .is_some_and(|(_, rest)| rest == "r2.cloudflarestorage.com");
+    r2.then_some(account)
 }
 
 /// Logs a request about to leave (DEBUG, sanitized) and its string to sign
@@ -116,6 +137,12 @@ pub fn response_received(
     let info = RequestInfo::of(request);
     let operation = operation_of(info);
     span.record("http.status_code", status);
+    if let Some(id) = headers
+        .get("x-amz-request-id")
+        .and_then(|v| v.to_str().ok())
+    {
+        span.record("aws.request_id", id);
+    }
     debug!(
         status,
         elapsed_ms = duration.as_secs_f64() * 1000.0,
@@ -167,11 +194,51 @@ pub fn bytes_moved(request: &Request<RequestBody>, sent: u64, received: u64) {
     }
 }
 
-/// Logs a transport failure of one request (the machine decides whether it
-/// is retried; a retry is logged by [`note`]).
-pub fn transport_failed(span: &Span, error: &NetworkError, duration: Duration) {
+/// Logs and counts a transport failure of one request before its answer
+/// (in `r2_requests_total` with `status="none"`; the machine decides
+/// whether it is retried, and a retry is logged by [`note`]).
+pub fn transport_failed(
+    span: &Span,
+    request: &Request<RequestBody>,
+    error: &NetworkError,
+    duration: Duration,
+) {
     span.record("error.type", "network");
     debug!(%error, elapsed_ms = duration.as_secs_f64() * 1000.0, "transport failure");
+    let info = RequestInfo::of(request);
+    let operation = operation_of(info);
+    metrics::counter!(
+        metric::REQUESTS_TOTAL,
+        "operation" => operation,
+        "bucket" => bucket_of(info).to_owned(),
+        "status" => "none"
+    )
+    .increment(1);
+    metrics::histogram!(metric::REQUEST_DURATION_SECONDS, "operation" => operation)
+        .record(duration.as_secs_f64());
+}
+
+/// Records an error answer's type and code on the request's span, from
+/// its body (the operation's own parse decides what the caller gets).
+fn error_answered(
+    span: &Span,
+    request: &Request<RequestBody>,
+    head: &http::response::Parts,
+    body: &[u8],
+) {
+    let info = RequestInfo::of(request);
+    let context = ErrorContext {
+        operation: info.map_or(OperationName::ListBuckets, |i| i.operation),
+        bucket: info.and_then(|i| i.bucket.as_ref()).map(BucketName::as_str),
+        key: info.and_then(|i| i.key.as_ref()).map(ObjectKey::as_str),
+        upload_id: None,
+    };
+    let error = error_from_response(&context, head.status, &head.headers, body);
+    span.record("error.type", error.category());
+    if let Some(code) = error.code() {
+        span.record("error.code", code);
+    }
+    span.in_scope(|| debug!(code = error.code().unwrap_or(""), "error answer"));
 }
 
 /// One request's telemetry from send to body, the same in every driver:
@@ -214,7 +281,7 @@ impl RequestTrace {
     ) {
         match outcome {
             Ok(response) => self.answered(request, response, now),
-            Err(error) => self.failed(error, now),
+            Err(error) => self.failed(request, error, now),
         }
     }
 
@@ -233,24 +300,41 @@ impl RequestTrace {
     }
 
     /// The request failed before an answer, at `now`.
-    pub fn failed(&self, error: &NetworkError, now: std::time::Instant) {
+    pub fn failed(
+        &self,
+        request: &Request<RequestBody>,
+        error: &NetworkError,
+        now: std::time::Instant,
+    ) {
         let _entered = self.span.enter();
         transport_failed(
             &self.span,
+            request,
             error,
             now.saturating_duration_since(self.started),
         );
     }
 
-    /// The answer's body was read whole, or failed.
+    /// The answer's body (with head `head`) was read whole, or failed. An
+    /// error answer's type and code go on the request's span.
     pub fn body_read(
         &self,
         request: &Request<RequestBody>,
+        head: &http::response::Parts,
         body: &Result<bytes::Bytes, NetworkError>,
     ) {
         match body {
-            Ok(bytes) => bytes_moved(request, 0, bytes.len() as u64),
-            Err(error) => transport_failed(&self.span, error, Duration::ZERO),
+            Ok(bytes) => {
+                bytes_moved(request, 0, bytes.len() as u64);
+                if !head.status.is_success() && !head.status.is_informational() {
+                    error_answered(&self.span, request, head, bytes);
+                }
+            }
+            Err(error) => {
+                let _entered = self.span.enter();
+                self.span.record("error.type", "network");
+                debug!(%error, "the answer's body broke off");
+            }
         }
     }
 }
@@ -397,6 +481,23 @@ pub fn sanitized_query(query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_account_id_comes_from_an_r2_host_only() {
+        let of = |uri: &str| account_of(&uri.parse().unwrap()).map(str::to_owned);
+        let account = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            of(&format!("https://{account}.r2.cloudflarestorage.com/b/k")).as_deref(),
+            Some(account)
+        );
+        assert_eq!(
+            of(&format!("https://{account}.eu.r2.cloudflarestorage.com/b")).as_deref(),
+            Some(account)
+        );
+        assert_eq!(of("http://127.0.0.1:9000/b/k"), None);
+        assert_eq!(of("https://s3.example.com/b"), None);
+        assert_eq!(of("https://a.b.c.r2.cloudflarestorage.com/b"), None);
+    }
 
     #[test]
     fn secrets_are_redacted() {
