@@ -94,8 +94,8 @@ impl<R: Runtime> R2Client<R> {
     /// version of the object. Options on the returned [`DownloadRequest`].
     pub fn download(
         &self,
-        bucket: BucketName,
-        key: ObjectKey,
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
         sink: DownloadSink<R>,
     ) -> DownloadRequest<'_, R> {
         DownloadRequest {

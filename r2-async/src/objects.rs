@@ -45,8 +45,8 @@ impl<'a, R: Runtime> Objects<'a, R> {
     /// a long one a multipart upload of equal parts.
     pub async fn put_stream<T>(
         &self,
-        bucket: BucketName,
-        key: ObjectKey,
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
         reader: T,
     ) -> Result<UploadOutput, R2Error>
     where
@@ -113,7 +113,7 @@ impl<'a, R: Runtime> Objects<'a, R> {
     /// are in the output's `failed`.
     pub async fn delete_prefix(
         &self,
-        bucket: BucketName,
+        bucket: impl Into<BucketName>,
         prefix: impl Into<String>,
     ) -> Result<DeletePrefixOutput, R2Error> {
         delete_prefix(self.client, DeletePrefix::new(bucket, prefix)).await

@@ -107,8 +107,8 @@ impl<R: Runtime> R2Client<R> {
     /// returned [`UploadRequest`]; `.await` it to run.
     pub fn upload(
         &self,
-        bucket: BucketName,
-        key: ObjectKey,
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
         body: impl Into<UploadBody<R>>,
     ) -> UploadRequest<'_, R> {
         UploadRequest {

@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     };
     println!("r2 blocking tour against {}", config.endpoint().url());
-    let client = R2Client::new(config);
+    let client = R2Client::new(config)?;
 
     let hello = ObjectKey::new("r2-blocking-tour/hello.txt")?;
     client.objects().put(

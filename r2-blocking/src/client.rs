@@ -48,17 +48,17 @@ pub(crate) struct Inner {
 pub type R2ClientBuilder = ClientBuilder<R2Client>;
 
 impl BuildClient for R2Client {
-    type Output = R2Client;
+    type Output = Result<R2Client, R2Error>;
 
     fn build_client(settings: ClientSettings) -> Self::Output {
-        let transport = Transport::new(&settings);
+        let transport = Transport::new(&settings)?;
         let core = ClientCore::with_resilience(settings.config, settings.resilience);
-        R2Client {
+        Ok(R2Client {
             inner: Arc::new(Inner {
                 core: Arc::new(core),
                 transport,
             }),
-        }
+        })
     }
 }
 
@@ -77,7 +77,7 @@ pub(crate) fn sleep_until(deadline: Instant) {
 
 impl R2Client {
     /// A client for `config` with default retries and a pool of 20 connections.
-    pub fn new(config: Config) -> Self {
+    pub fn new(config: Config) -> Result<Self, R2Error> {
         Self::builder(config).build()
     }
 
@@ -87,10 +87,10 @@ impl R2Client {
     /// webpki's.
     pub fn from_env() -> Result<Self, R2Error> {
         let builder = Self::builder(env::config_from_env()?.build()?);
-        Ok(match env::root_certificates_from_env()? {
+        match env::root_certificates_from_env()? {
             Some(pem) => builder.add_root_certificates(pem).build(),
             None => builder.build(),
-        })
+        }
     }
 
     /// A builder for a client with non-default settings.

@@ -47,7 +47,7 @@ pub use multipart::Multipart;
 pub use object_reader::ObjectReader;
 pub use objects::Objects;
 pub use r2_proto as proto;
-pub use r2_proto::{DEFAULT_POOL_SIZE, Presign};
+pub use r2_proto::{Bytes, DEFAULT_POOL_SIZE, Presign};
 pub use upload::{UploadBody, UploadRequest};
 
 use r2_proto::{BucketName, ObjectKey};
@@ -58,21 +58,21 @@ impl R2Client {
     /// returned [`UploadRequest`]; [`run`](UploadRequest::run) it.
     pub fn upload(
         &self,
-        bucket: BucketName,
-        key: ObjectKey,
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
         body: impl Into<UploadBody>,
     ) -> UploadRequest<'_> {
-        UploadRequest::new(self, bucket, key, body.into())
+        UploadRequest::new(self, bucket.into(), key.into(), body.into())
     }
 
     /// Downloads `key` into `sink` with parallel ranged GETs pinned to one
     /// version of the object. Options on the returned [`DownloadRequest`].
     pub fn download(
         &self,
-        bucket: BucketName,
-        key: ObjectKey,
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
         sink: DownloadSink,
     ) -> DownloadRequest<'_> {
-        DownloadRequest::new(self, bucket, key, sink)
+        DownloadRequest::new(self, bucket.into(), key.into(), sink)
     }
 }

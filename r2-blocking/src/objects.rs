@@ -35,8 +35,8 @@ impl<'a> Objects<'a> {
     /// a long one a multipart upload of equal parts.
     pub fn put_stream(
         &self,
-        bucket: BucketName,
-        key: ObjectKey,
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
         reader: impl Read + Send + 'static,
     ) -> Result<UploadOutput, R2Error> {
         self.client
@@ -93,7 +93,7 @@ impl<'a> Objects<'a> {
     /// are in the output's `failed`.
     pub fn delete_prefix(
         &self,
-        bucket: BucketName,
+        bucket: impl Into<BucketName>,
         prefix: impl Into<String>,
     ) -> Result<DeletePrefixOutput, R2Error> {
         delete_prefix(self.client, DeletePrefix::new(bucket, prefix))

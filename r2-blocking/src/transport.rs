@@ -23,7 +23,7 @@ use crate::round_trip::read_answer;
 #[derive(Debug, Clone)]
 pub struct Transport {
     pool: Arc<IdlePool<Connection>>,
-    tls: Result<Arc<rustls::ClientConfig>, NetworkError>,
+    tls: Arc<rustls::ClientConfig>,
     limits: ReadLimits,
     allow_http: bool,
     route: Route,
@@ -35,16 +35,16 @@ impl Transport {
     /// connections, waiting at most the limits' idle time to connect, for
     /// each read and write, and for an answer's head; plain-http endpoints
     /// only when the configuration allows them, and the settings' extra
-    /// root certificates trusted.
-    pub fn new(settings: &ClientSettings) -> Self {
-        Self {
+    /// root certificates trusted (a bundle with none usable is refused).
+    pub fn new(settings: &ClientSettings) -> Result<Self, NetworkError> {
+        Ok(Self {
             pool: Arc::new(IdlePool::new(settings.pool_size)),
-            tls: r2_http1::client_config(&settings.root_certificates).map(Arc::new),
+            tls: Arc::new(r2_http1::client_config(&settings.root_certificates)?),
             limits: *settings.config.read_limits(),
             allow_http: settings.config.allows_insecure_http(),
             route: settings.route.clone(),
             user_agent: settings.user_agent(concat!("r2-blocking/", env!("CARGO_PKG_VERSION"))),
-        }
+        })
     }
 
     /// The limits on every answer's body (its `idle` time is also the
@@ -99,8 +99,7 @@ impl Transport {
                 Err(failure) => return Err(failure.error),
             }
         }
-        let tls = self.tls.as_ref().map_err(Clone::clone)?;
-        let connection = Connection::open(&origin, tls, idle)?;
+        let connection = Connection::open(&origin, &self.tls, idle)?;
         http1::round_trip(connection, request, (&self.user_agent, idle), home)
             .map(|response| response.map(ResponseBody::wire))
             .map_err(|failure| failure.error)

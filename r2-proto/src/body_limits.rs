@@ -192,6 +192,13 @@ impl WholeBody {
         if !head.status.is_success() {
             return Ok(Self::error(limits, headers, now));
         }
+        // An answer to HEAD, and a 204, has no body: its Content-Length is
+        // the object's, not the body's.
+        if request.method() == http::Method::HEAD || head.status == http::StatusCode::NO_CONTENT {
+            let mut empty = Self::new(limits, 0, false, headers, now);
+            empty.declared = Some(0);
+            return Ok(empty);
+        }
         let declared = declared_length(headers);
         let object =
             RequestInfo::of(request).is_some_and(|info| info.operation == OperationName::GetObject);
@@ -435,6 +442,31 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(http::header::CONTENT_LENGTH, n.into());
         headers
+    }
+
+    #[test]
+    fn a_head_answer_has_no_body_whatever_its_length_says() {
+        let endpoint = Endpoint::parse("http://127.0.0.1:9000").unwrap();
+        let (bucket, key) = (
+            BucketName::new("bkt").unwrap(),
+            ObjectKey::new("k").unwrap(),
+        );
+        let request = signed(
+            &crate::ops::HeadObject::new(bucket, key)
+                .to_request(&endpoint)
+                .unwrap(),
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::CONTENT_LENGTH, "17825795".parse().unwrap());
+        let whole = WholeBody::answer(
+            &limits(),
+            &request,
+            &head(StatusCode::OK, headers),
+            Instant::now(),
+        )
+        .expect("a large object's HEAD is no body over the limit");
+        assert_eq!(whole.buffer_size(64 << 10), 1);
+        assert!(whole.ended().is_empty());
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub use body_limits::{
     DEFAULT_LOW_SPEED, DEFAULT_MAX_BODY, DEFAULT_MAX_ERROR_BODY, LowSpeed, MAX_RESPONSE_HEAD,
     ReadLimits, ReadWatch, StreamCheck, WholeBody,
 };
+/// The crates whose types appear in r2's API (`Bytes` bodies, `http`
+/// requests and status codes, `time` dates), for users who do not depend
+/// on them themselves.
+pub use bytes::{self, Bytes};
 pub use client_builder::{BuildClient, ClientBuilder, ClientSettings, DEFAULT_POOL_SIZE};
 pub use client_core::{ClientCore, Now, RequestId, ResilienceConfig};
 pub use client_presign::Presign;
@@ -83,3 +87,4 @@ pub use sign::{
     MAX_PRESIGN_EXPIRY, PayloadHash, PresignTarget, PresignedRequest, REGION, SignatureTrace,
     Signer, signed_host,
 };
+pub use {http, time};

@@ -148,6 +148,20 @@ impl TryFrom<String> for ObjectKey {
     }
 }
 
+impl From<&ObjectKey> for ObjectKey {
+    /// A copy, so that calls take `&key` as well as `key`.
+    fn from(key: &ObjectKey) -> Self {
+        key.clone()
+    }
+}
+
+impl From<&BucketName> for BucketName {
+    /// A copy, so that calls take `&bucket` as well as `bucket`.
+    fn from(bucket: &BucketName) -> Self {
+        bucket.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

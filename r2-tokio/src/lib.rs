@@ -30,7 +30,7 @@ mod runtime;
 mod transport;
 
 pub use r2_proto as proto;
-pub use r2_proto::{DEFAULT_POOL_SIZE, Presign};
+pub use r2_proto::{Bytes, DEFAULT_POOL_SIZE, Presign};
 pub use runtime::Tokio;
 
 r2_async::client_types!(Tokio);

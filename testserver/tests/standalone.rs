@@ -42,7 +42,7 @@ fn the_binary_prints_where_it_serves_and_stops_when_its_input_closes() {
         .allow_insecure_http()
         .build()
         .unwrap();
-    let client = R2Client::new(config);
+    let client = R2Client::new(config).unwrap();
     let (bucket, key) = (
         BucketName::new("from-another-language").unwrap(),
         ObjectKey::new("a/b c.txt").unwrap(),

@@ -77,7 +77,7 @@ impl ScenarioClient for BlockingScenarioClient {
 
     fn connect_with(config: Config, setup: ClientSetup) -> Result<Self, R2Error> {
         Ok(Self {
-            client: setup.apply(R2Client::builder(config)).build(),
+            client: setup.apply(R2Client::builder(config)).build()?,
             progress: ProgressLog::default(),
         })
     }
@@ -197,6 +197,8 @@ impl ScenarioClient for BlockingScenarioClient {
     ) -> Result<UploadOutput, R2Error> {
         self.client
             .upload(bucket, key, data)
+            .content_type("application/x-r2-upload")
+            .metadata("origin", "upload helper")
             .on_progress(self.progress.upload())
             .part_size(tuning.part_size)
             .concurrency(tuning.concurrency)

@@ -224,6 +224,8 @@ impl ScenarioClient for SmolScenarioClient {
         self.block_on(
             self.client
                 .upload(bucket, key, data)
+                .content_type("application/x-r2-upload")
+                .metadata("origin", "upload helper")
                 .on_progress(self.progress.upload())
                 .part_size(tuning.part_size)
                 .concurrency(tuning.concurrency)

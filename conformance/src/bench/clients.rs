@@ -299,7 +299,7 @@ impl BenchClient for BlockingBench {
         Ok(Self {
             client: r2_blocking::R2Client::builder(config)
                 .pool_size(pool)
-                .build(),
+                .build()?,
         })
     }
 

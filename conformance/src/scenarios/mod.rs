@@ -150,7 +150,9 @@ pub trait ScenarioClient: Sized {
         &self,
         get: GetBucketLifecycleConfiguration,
     ) -> Result<Vec<LifecycleRule>, R2Error>;
-    /// `upload(bucket, key, bytes)` with the given part size and concurrency.
+    /// `upload(bucket, key, bytes)` with the given part size and concurrency,
+    /// stored with content type `application/x-r2-upload` and the metadata
+    /// `origin: upload helper` (set one by one on the upload request).
     fn upload_bytes(
         &self,
         bucket: BucketName,

@@ -448,7 +448,7 @@ fn list_entries_then_delete<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
 
 fn presigned<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
     let k = key("f9/presigned upload.txt")?;
-    let put = PutObject::new(cx.bucket.clone(), k.clone(), Bytes::new()).content_type("text/plain");
+    let put = PutObject::for_presigning(&cx.bucket, &k).content_type("text/plain");
     let url = cx
         .client
         .presign_put(&put, Duration::from_secs(300))

@@ -2,7 +2,7 @@
 //! `download` to a file and to an ordered writer, with parallel ranges.
 
 use r2_proto::ObjectKey;
-use r2_proto::ops::{CreateMultipartUpload, GetObject, UploadPart};
+use r2_proto::ops::{CreateMultipartUpload, GetObject, HeadObject, UploadPart};
 use r2_proto::transfer::ResumeState;
 
 use super::objects::key;
@@ -56,6 +56,17 @@ fn uploads<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
         || format!("large upload {out:?}"),
     )?;
     check_reports(&cx.client.progress().take(), large.len() as u64, 0)?;
+    for name in ["up/small", "up/large"] {
+        let head = cx
+            .client
+            .head(HeadObject::new(&cx.bucket, key(name)?))
+            .map_err(fail("head"))?;
+        check(
+            head.content_type.as_deref() == Some("application/x-r2-upload")
+                && head.metadata.get("origin") == Some("upload helper"),
+            || format!("{name} stored with {head:?}"),
+        )?;
+    }
     let got = cx
         .client
         .get(GetObject::new(cx.bucket.clone(), key("up/large")?))

@@ -33,7 +33,13 @@ pub struct AbortMultipartUpload {
 
 impl AbortMultipartUpload {
     /// Aborts `upload_id` of `key` in `bucket`.
-    pub fn new(bucket: BucketName, key: ObjectKey, upload_id: impl Into<String>) -> Self {
+    pub fn new(
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
+        upload_id: impl Into<String>,
+    ) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self {
             bucket,
             key,

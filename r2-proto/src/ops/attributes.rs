@@ -34,6 +34,23 @@ pub struct ObjectAttributes {
 }
 
 impl ObjectAttributes {
+    /// No attributes: set them with the builder methods.
+    ///
+    /// ```
+    /// use r2_proto::ops::ObjectAttributes;
+    ///
+    /// let attributes = ObjectAttributes::new()
+    ///     .content_type("video/mp4")
+    ///     .cache_control("max-age=3600")
+    ///     .metadata("camera", "x100v");
+    /// assert_eq!(attributes.content_type.as_deref(), Some("video/mp4"));
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    crate::attribute_setters!();
+
     /// Writes the attributes as headers, checking each.
     pub(crate) fn write(&self, builder: &mut RequestBuilder) -> Result<(), RequestError> {
         builder.header_opt(CONTENT_TYPE, self.content_type.as_deref())?;
@@ -59,79 +76,76 @@ pub(crate) fn write_storage_class(
     }
 }
 
-/// Inherent builder methods for an operation that has an `attributes` field.
+/// Inherent builder methods setting an object's attributes, for a type
+/// whose attributes are at `self.<path>` (`attribute_setters!(.attributes)`)
+/// or that is `ObjectAttributes` (`attribute_setters!()`). Exported (hidden)
+/// for the adapters' upload requests.
+#[doc(hidden)]
+#[macro_export]
 macro_rules! attribute_setters {
-    () => {
+    ($(.$field:ident)*) => {
         /// Sets `Content-Type`.
         #[must_use]
         pub fn content_type(mut self, value: impl Into<String>) -> Self {
-            self.attributes.content_type = Some(value.into());
+            self$(.$field)*.content_type = Some(value.into());
             self
         }
 
         /// Sets `Cache-Control`.
         #[must_use]
         pub fn cache_control(mut self, value: impl Into<String>) -> Self {
-            self.attributes.cache_control = Some(value.into());
+            self$(.$field)*.cache_control = Some(value.into());
             self
         }
 
         /// Sets `Content-Disposition`.
         #[must_use]
         pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
-            self.attributes.content_disposition = Some(value.into());
+            self$(.$field)*.content_disposition = Some(value.into());
             self
         }
 
         /// Sets `Content-Encoding`.
         #[must_use]
         pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
-            self.attributes.content_encoding = Some(value.into());
+            self$(.$field)*.content_encoding = Some(value.into());
             self
         }
 
         /// Sets `Content-Language`.
         #[must_use]
         pub fn content_language(mut self, value: impl Into<String>) -> Self {
-            self.attributes.content_language = Some(value.into());
+            self$(.$field)*.content_language = Some(value.into());
             self
         }
 
         /// Sets `Expires`.
         #[must_use]
         pub fn expires(mut self, when: time::OffsetDateTime) -> Self {
-            self.attributes.expires = Some(when);
+            self$(.$field)*.expires = Some(when);
             self
         }
 
         /// Adds one user metadata entry (`x-amz-meta-<name>`).
         #[must_use]
         pub fn metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-            self.attributes.metadata.insert(name, value);
+            self$(.$field)*.metadata.insert(name, value);
             self
         }
 
         /// Replaces all user metadata.
         #[must_use]
         pub fn metadata_all(mut self, metadata: $crate::model::Metadata) -> Self {
-            self.attributes.metadata = metadata;
+            self$(.$field)*.metadata = metadata;
             self
         }
 
         /// Sets the storage class (`STANDARD` or `STANDARD_IA`).
         #[must_use]
         pub fn storage_class(mut self, class: $crate::model::StorageClass) -> Self {
-            self.attributes.storage_class = Some(class);
+            self$(.$field)*.storage_class = Some(class);
             self
         }
 
-        /// Replaces all attributes at once.
-        #[must_use]
-        pub fn attributes(mut self, attributes: $crate::ops::ObjectAttributes) -> Self {
-            self.attributes = attributes;
-            self
-        }
     };
 }
-
-pub(crate) use attribute_setters;

@@ -88,11 +88,13 @@ pub struct CompleteMultipartUploadOutput {
 impl CompleteMultipartUpload {
     /// Completes `upload_id` of `key` in `bucket` from `parts`.
     pub fn new(
-        bucket: BucketName,
-        key: ObjectKey,
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
         upload_id: impl Into<String>,
         parts: Vec<CompletedPart>,
     ) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self {
             bucket,
             key,

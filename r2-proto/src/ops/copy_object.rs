@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::{Method, Response};
 use time::OffsetDateTime;
 
-use super::attributes::{ObjectAttributes, attribute_setters, write_storage_class};
+use super::attributes::{ObjectAttributes, write_storage_class};
 use super::builder::RequestBuilder;
 use super::document::Document;
 use super::header_names::{
@@ -32,7 +32,9 @@ pub struct CopySource {
 
 impl CopySource {
     /// The object `key` in `bucket`.
-    pub fn new(bucket: BucketName, key: ObjectKey) -> Self {
+    pub fn new(bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self { bucket, key }
     }
 
@@ -100,7 +102,13 @@ pub struct CopyObjectOutput {
 
 impl CopyObject {
     /// Copies `source` to `key` in `bucket`.
-    pub fn new(source: CopySource, bucket: BucketName, key: ObjectKey) -> Self {
+    pub fn new(
+        source: CopySource,
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
+    ) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self {
             source,
             bucket,
@@ -116,7 +124,14 @@ impl CopyObject {
         }
     }
 
-    attribute_setters!();
+    crate::attribute_setters!(.attributes);
+
+    /// Replaces all attributes at once.
+    #[must_use]
+    pub fn attributes(mut self, attributes: super::ObjectAttributes) -> Self {
+        self.attributes = attributes;
+        self
+    }
 
     /// `COPY` (default), `REPLACE` or `MERGE` (R2).
     #[must_use]

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use http::{Method, Response};
 
-use super::attributes::{ObjectAttributes, attribute_setters};
+use super::attributes::ObjectAttributes;
 use super::builder::RequestBuilder;
 use super::document::Document;
 use super::header_names::{X_AMZ_CHECKSUM_ALGORITHM, X_AMZ_CHECKSUM_TYPE};
@@ -52,7 +52,9 @@ pub struct CreateMultipartUploadOutput {
 
 impl CreateMultipartUpload {
     /// Starts an upload to `key` in `bucket`.
-    pub fn new(bucket: BucketName, key: ObjectKey) -> Self {
+    pub fn new(bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self {
             bucket,
             key,
@@ -61,7 +63,14 @@ impl CreateMultipartUpload {
         }
     }
 
-    attribute_setters!();
+    crate::attribute_setters!(.attributes);
+
+    /// Replaces all attributes at once.
+    #[must_use]
+    pub fn attributes(mut self, attributes: super::ObjectAttributes) -> Self {
+        self.attributes = attributes;
+        self
+    }
 
     /// Declares the checksum the parts will carry (`x-amz-checksum-algorithm`
     /// and `x-amz-checksum-type`).

@@ -31,7 +31,9 @@ pub struct DeleteObject {
 
 impl DeleteObject {
     /// Removes `key` from `bucket`.
-    pub fn new(bucket: BucketName, key: ObjectKey) -> Self {
+    pub fn new(bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self { bucket, key }
     }
 

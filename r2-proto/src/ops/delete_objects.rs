@@ -73,7 +73,8 @@ pub struct DeleteObjectsOutput {
 
 impl DeleteObjects {
     /// Removes `keys` from `bucket`.
-    pub fn new(bucket: BucketName, keys: impl IntoIterator<Item = ObjectKey>) -> Self {
+    pub fn new(bucket: impl Into<BucketName>, keys: impl IntoIterator<Item = ObjectKey>) -> Self {
+        let bucket = bucket.into();
         Self {
             bucket,
             keys: keys.into_iter().collect(),

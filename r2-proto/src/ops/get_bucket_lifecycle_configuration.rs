@@ -77,7 +77,8 @@ pub struct GetBucketLifecycleConfiguration {
 
 impl GetBucketLifecycleConfiguration {
     /// Reads the rules of `bucket`.
-    pub fn new(bucket: BucketName) -> Self {
+    pub fn new(bucket: impl Into<BucketName>) -> Self {
+        let bucket = bucket.into();
         Self { bucket }
     }
 }

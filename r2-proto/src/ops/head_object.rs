@@ -42,7 +42,9 @@ pub struct HeadObject {
 
 impl HeadObject {
     /// Reads the metadata of `key` in `bucket`.
-    pub fn new(bucket: BucketName, key: ObjectKey) -> Self {
+    pub fn new(bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self {
             bucket,
             key,

@@ -68,7 +68,8 @@ pub struct ListMultipartUploadsOutput {
 
 impl ListMultipartUploads {
     /// Lists the unfinished uploads of `bucket`.
-    pub fn new(bucket: BucketName) -> Self {
+    pub fn new(bucket: impl Into<BucketName>) -> Self {
+        let bucket = bucket.into();
         Self {
             bucket,
             prefix: None,

@@ -99,9 +99,18 @@ pub struct ListObjectsV2Output {
     pub max_keys: Option<u32>,
 }
 
+impl ObjectSummary {
+    /// The listed key as an [`ObjectKey`](crate::ObjectKey), to act on the object (a key a
+    /// server lists is always a valid one; the check is kept all the same).
+    pub fn object_key(&self) -> Result<crate::names::ObjectKey, crate::error::RequestError> {
+        crate::names::ObjectKey::new(self.key.as_str())
+    }
+}
+
 impl ListObjectsV2 {
     /// Lists `bucket`.
-    pub fn new(bucket: BucketName) -> Self {
+    pub fn new(bucket: impl Into<BucketName>) -> Self {
+        let bucket = bucket.into();
         Self {
             bucket,
             prefix: None,

@@ -65,7 +65,13 @@ pub struct ListPartsOutput {
 
 impl ListParts {
     /// Lists the parts of `upload_id`.
-    pub fn new(bucket: BucketName, key: ObjectKey, upload_id: impl Into<String>) -> Self {
+    pub fn new(
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
+        upload_id: impl Into<String>,
+    ) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self {
             bucket,
             key,

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use http::{Method, Response};
 
-use super::attributes::{ObjectAttributes, attribute_setters};
+use super::attributes::ObjectAttributes;
 use super::builder::RequestBuilder;
 use super::document::check_status;
 use super::preconditions::{Preconditions, precondition_setters};
@@ -76,17 +76,42 @@ pub struct PutObjectOutput {
 
 impl PutObject {
     /// Stores `body` under `key`.
-    pub fn new(bucket: BucketName, key: ObjectKey, body: impl Into<Bytes>) -> Self {
+    pub fn new(
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
+        body: impl Into<Bytes>,
+    ) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self::with_body(bucket, key, RequestBody::Bytes(body.into()))
     }
 
+    /// A PutObject with no bytes of its own, to presign: whoever holds the
+    /// URL sends the body (its length is not signed). Attributes set on it
+    /// (content type, metadata) are signed and must be sent along.
+    pub fn for_presigning(bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
+        Self::new(bucket, key, Bytes::new())
+    }
+
     /// Stores the concatenation of `chunks`, sent one after the other.
-    pub fn from_chunks(bucket: BucketName, key: ObjectKey, chunks: Vec<Bytes>) -> Self {
+    pub fn from_chunks(
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
+        chunks: Vec<Bytes>,
+    ) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self::with_body(bucket, key, RequestBody::Chunks(chunks))
     }
 
     /// Stores `content_length` bytes that the adapter streams from its source.
-    pub fn streamed(bucket: BucketName, key: ObjectKey, content_length: u64) -> Self {
+    pub fn streamed(
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
+        content_length: u64,
+    ) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self::with_body(bucket, key, RequestBody::Stream { content_length })
     }
 
@@ -102,7 +127,14 @@ impl PutObject {
         }
     }
 
-    attribute_setters!();
+    crate::attribute_setters!(.attributes);
+
+    /// Replaces all attributes at once.
+    #[must_use]
+    pub fn attributes(mut self, attributes: super::ObjectAttributes) -> Self {
+        self.attributes = attributes;
+        self
+    }
     precondition_setters!();
 
     /// The one integrity header: `Content-MD5`, or a CRC32, CRC32C, SHA-1 or

@@ -54,12 +54,14 @@ pub struct UploadPartOutput {
 impl UploadPart {
     /// Uploads `body` as part `part_number` (1..=10000) of `upload_id`.
     pub fn new(
-        bucket: BucketName,
-        key: ObjectKey,
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
         upload_id: impl Into<String>,
         part_number: u32,
         body: impl Into<Bytes>,
     ) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self::with_body(
             bucket,
             key,
@@ -71,12 +73,14 @@ impl UploadPart {
 
     /// Uploads `content_length` bytes that the adapter streams from its source.
     pub fn streamed(
-        bucket: BucketName,
-        key: ObjectKey,
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
         upload_id: impl Into<String>,
         part_number: u32,
         content_length: u64,
     ) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self::with_body(
             bucket,
             key,

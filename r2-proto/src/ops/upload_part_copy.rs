@@ -52,12 +52,14 @@ pub struct UploadPartCopyOutput {
 impl UploadPartCopy {
     /// Copies `source` into part `part_number` of `upload_id`.
     pub fn new(
-        bucket: BucketName,
-        key: ObjectKey,
+        bucket: impl Into<BucketName>,
+        key: impl Into<ObjectKey>,
         upload_id: impl Into<String>,
         part_number: u32,
         source: CopySource,
     ) -> Self {
+        let bucket = bucket.into();
+        let key = key.into();
         Self {
             bucket,
             key,

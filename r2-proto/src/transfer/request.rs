@@ -50,10 +50,10 @@ impl std::fmt::Debug for UploadSpec {
 
 impl UploadSpec {
     /// An upload of `key` with the options of `config`.
-    pub fn new(config: &Config, bucket: BucketName, key: ObjectKey) -> Self {
+    pub fn new(config: &Config, bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
         Self {
-            bucket,
-            key,
+            bucket: bucket.into(),
+            key: key.into(),
             options: UploadOptions::from_config(config),
             resume: None,
             progress: None,
@@ -146,10 +146,10 @@ impl std::fmt::Debug for DownloadSpec {
 
 impl DownloadSpec {
     /// A download of `key` with the options of `config`.
-    pub fn new(config: &Config, bucket: BucketName, key: ObjectKey) -> Self {
+    pub fn new(config: &Config, bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
         Self {
-            bucket,
-            key,
+            bucket: bucket.into(),
+            key: key.into(),
             options: DownloadOptions::from_config(config),
             progress: None,
         }
@@ -207,7 +207,8 @@ impl DownloadSpec {
 
 /// The builder methods of an adapter's upload request: a struct with a
 /// field `spec: UploadSpec` gets `part_size`, `concurrency`,
-/// `multipart_threshold`, `attributes`, `content_md5`, `checksum`,
+/// `multipart_threshold`, `attributes` (and each attribute: `content_type`,
+/// `metadata`, …), `content_md5`, `checksum`,
 /// `keep_on_failure`, `resume`, `on_progress`, `progress_interval` and
 /// `on_resume_state`.
 #[doc(hidden)]
@@ -232,11 +233,14 @@ macro_rules! upload_setters {
             self
         }
 
-        /// Content type, metadata and other stored attributes.
+        /// Content type, metadata and other stored attributes, all at once
+        /// (or one by one: `content_type`, `metadata`, …).
         pub fn attributes(mut self, attributes: $crate::ops::ObjectAttributes) -> Self {
             self.spec.options.attributes = attributes;
             self
         }
+
+        $crate::attribute_setters!(.spec.options.attributes);
 
         /// Each part carries `Content-MD5` (the server refuses altered parts).
         pub fn content_md5(mut self) -> Self {
