@@ -51,6 +51,8 @@ impl<R: Runtime> BuildClient for R2Client<R> {
         let timeout = settings.config.timeout();
         let transport = R::Transport::connect(TransportSettings {
             pool_size: settings.pool_size,
+            pool_idle_timeout: settings.pool_idle_timeout,
+            pool_max_idle_per_host: settings.pool_max_idle_per_host,
             timeout,
             allow_http: settings.config.allows_insecure_http(),
             tls: Arc::new(r2_http1::client_config(&settings.root_certificates)?),

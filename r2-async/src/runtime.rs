@@ -71,6 +71,10 @@ pub trait Transport: Debug + Send + Sync + Sized + 'static {
 pub struct TransportSettings {
     /// Connections at most.
     pub pool_size: usize,
+    /// How long an idle connection is kept for reuse (zero: none is).
+    pub pool_idle_timeout: Duration,
+    /// Idle connections kept per host at most.
+    pub pool_max_idle_per_host: usize,
     /// The longest wait to connect and for a response head.
     pub timeout: Duration,
     /// Plain http allowed (loopback tests); otherwise only https goes out.

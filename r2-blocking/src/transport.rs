@@ -38,7 +38,11 @@ impl Transport {
     /// root certificates trusted (a bundle with none usable is refused).
     pub fn new(settings: &ClientSettings) -> Result<Self, NetworkError> {
         Ok(Self {
-            pool: Arc::new(IdlePool::new(settings.pool_size)),
+            pool: Arc::new(IdlePool::new(
+                settings.pool_size,
+                settings.pool_max_idle_per_host,
+                settings.pool_idle_timeout,
+            )),
             tls: Arc::new(r2_http1::client_config(&settings.root_certificates)?),
             limits: *settings.config.read_limits(),
             allow_http: settings.config.allows_insecure_http(),

@@ -18,5 +18,5 @@ mod tls;
 pub use body::{Body, BodyStep};
 pub use exchange::{Answer, Failure, LARGE_READ_BUFFER, READ_BUFFER, Receiving, Sending, start};
 pub use origin::Origin;
-pub use pool::{Home, IDLE_TIMEOUT, IdlePool};
+pub use pool::{Home, IdlePool};
 pub use tls::client_config;

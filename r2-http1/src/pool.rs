@@ -7,24 +7,27 @@ use std::time::{Duration, Instant};
 use crate::body::Body;
 use crate::origin::Origin;
 
-/// An idle connection older than this may have been closed by the server:
-/// it is dropped rather than reused.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(50);
-
 /// Idle connections (of any transport's kind `C`) kept for reuse, by
-/// origin, at most `max_idle` in all.
+/// origin: at most `max_idle` in all and `max_per_host` per origin, each
+/// for at most `idle_timeout` (older ones may have been closed by the
+/// server, and are dropped rather than reused).
 #[derive(Debug)]
 pub struct IdlePool<C> {
     idle: Mutex<HashMap<Origin, Vec<(C, Instant)>>>,
     max_idle: usize,
+    max_per_host: usize,
+    idle_timeout: Duration,
 }
 
 impl<C> IdlePool<C> {
-    /// A pool keeping at most `max_idle` idle connections (at least one).
-    pub fn new(max_idle: usize) -> Self {
+    /// A pool keeping at most `max_idle` idle connections, `max_per_host`
+    /// of them per origin, each for at most `idle_timeout`.
+    pub fn new(max_idle: usize, max_per_host: usize, idle_timeout: Duration) -> Self {
         Self {
             idle: Mutex::new(HashMap::new()),
-            max_idle: max_idle.max(1),
+            max_idle,
+            max_per_host,
+            idle_timeout,
         }
     }
 
@@ -32,17 +35,24 @@ impl<C> IdlePool<C> {
     pub fn take(&self, origin: &Origin, now: Instant) -> Option<C> {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         let list = idle.get_mut(origin)?;
-        list.retain(|(_, since)| now.duration_since(*since) < IDLE_TIMEOUT);
+        let timeout = self.idle_timeout;
+        list.retain(|(_, since)| now.duration_since(*since) < timeout);
         list.pop().map(|(connection, _)| connection)
     }
 
-    /// Keeps `connection` for the next request to `origin` (dropped when
-    /// the pool is full).
+    /// Keeps `connection` for the next request to `origin` (dropped, so
+    /// closed, when the pool or the origin's share of it is full, or when
+    /// connections are not kept at all).
     pub fn put(&self, origin: Origin, connection: C, now: Instant) {
+        if self.idle_timeout.is_zero() {
+            return;
+        }
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         let total: usize = idle.values().map(Vec::len).sum();
-        if total < self.max_idle {
-            idle.entry(origin).or_default().push((connection, now));
+        let list = idle.entry(origin).or_default();
+        list.retain(|(_, since)| now.duration_since(*since) < self.idle_timeout);
+        if total < self.max_idle && list.len() < self.max_per_host {
+            list.push((connection, now));
         }
     }
 
@@ -75,13 +85,15 @@ pub trait Home {
 mod tests {
     use super::*;
 
+    const IDLE: Duration = Duration::from_secs(50);
+
     fn origin(uri: &str) -> Origin {
         Origin::of(&uri.parse().unwrap(), true).unwrap()
     }
 
     #[test]
     fn idle_connections_are_reused_per_origin_until_stale_and_capped() {
-        let pool = IdlePool::new(2);
+        let pool = IdlePool::new(2, 2, IDLE);
         let here = origin("http://127.0.0.1:1/a");
         let there = origin("http://127.0.0.1:2/a");
         let start = Instant::now();
@@ -93,7 +105,7 @@ mod tests {
 
         pool.put(here.clone(), 2, start);
         assert!(
-            pool.take(&here, start + IDLE_TIMEOUT).is_none(),
+            pool.take(&here, start + IDLE).is_none(),
             "a connection idle for the timeout is dropped"
         );
 
@@ -102,5 +114,22 @@ mod tests {
         }
         assert_eq!(pool.idle_count(), 2, "never more idle than the pool size");
         assert_eq!(pool.take(&here, start), Some(4), "the most recent first");
+    }
+
+    #[test]
+    fn the_share_per_host_and_the_idle_time_are_settings() {
+        let start = Instant::now();
+        let (here, there) = (origin("http://127.0.0.1:1/"), origin("http://127.0.0.1:2/"));
+        let pool = IdlePool::new(10, 1, Duration::from_secs(5));
+        pool.put(here.clone(), 1, start);
+        pool.put(here.clone(), 2, start);
+        pool.put(there.clone(), 3, start);
+        assert_eq!(pool.idle_count(), 2, "one per host");
+        assert_eq!(pool.take(&here, start + Duration::from_secs(4)), Some(1));
+        assert_eq!(pool.take(&there, start + Duration::from_secs(5)), None);
+
+        let keeps_none = IdlePool::new(10, 10, Duration::ZERO);
+        keeps_none.put(here.clone(), 1, start);
+        assert_eq!(keeps_none.idle_count(), 0);
     }
 }

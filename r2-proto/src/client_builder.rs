@@ -2,6 +2,7 @@
 //! and breaker settings, connection pool size and route, the same in each.
 
 use std::marker::PhantomData;
+use std::time::Duration;
 
 use crate::client_core::ResilienceConfig;
 use crate::config::Config;
@@ -9,6 +10,10 @@ use crate::replay::Route;
 
 /// Default cap on connections.
 pub const DEFAULT_POOL_SIZE: usize = 20;
+
+/// How long an idle connection is kept by default: under the minute after
+/// which servers and load balancers commonly close one.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(50);
 
 /// What a client is built from.
 #[derive(Debug, Clone)]
@@ -19,6 +24,10 @@ pub struct ClientSettings {
     pub resilience: ResilienceConfig,
     /// Connections at most.
     pub pool_size: usize,
+    /// How long an idle connection is kept for reuse.
+    pub pool_idle_timeout: Duration,
+    /// Idle connections kept per host at most.
+    pub pool_max_idle_per_host: usize,
     /// Live, recorded, or replayed.
     pub route: Route,
     /// PEM bundles of root certificates trusted besides webpki's roots
@@ -88,6 +97,8 @@ impl<C: BuildClient> ClientBuilder<C> {
                     ..ResilienceConfig::default()
                 },
                 pool_size: DEFAULT_POOL_SIZE,
+                pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
+                pool_max_idle_per_host: DEFAULT_POOL_SIZE,
                 route: Route::Live,
                 root_certificates: Vec::new(),
                 application: None,
@@ -105,6 +116,20 @@ impl<C: BuildClient> ClientBuilder<C> {
     /// Connections at most (default 20).
     pub fn pool_size(mut self, connections: usize) -> Self {
         self.settings.pool_size = connections.max(1);
+        self
+    }
+
+    /// How long an idle connection is kept for reuse (default 50 s, under
+    /// the minute after which servers commonly close one; zero keeps none).
+    pub fn pool_idle_timeout(mut self, idle: Duration) -> Self {
+        self.settings.pool_idle_timeout = idle;
+        self
+    }
+
+    /// Idle connections kept per host at most (default: the pool size;
+    /// zero keeps none).
+    pub fn pool_max_idle_per_host(mut self, connections: usize) -> Self {
+        self.settings.pool_max_idle_per_host = connections;
         self
     }
 

@@ -73,7 +73,9 @@ pub use body_limits::{
 /// requests and status codes, `time` dates), for users who do not depend
 /// on them themselves.
 pub use bytes::{self, Bytes};
-pub use client_builder::{BuildClient, ClientBuilder, ClientSettings, DEFAULT_POOL_SIZE};
+pub use client_builder::{
+    BuildClient, ClientBuilder, ClientSettings, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_SIZE,
+};
 pub use client_core::{ClientCore, Now, RequestId, ResilienceConfig};
 pub use client_presign::Presign;
 pub use config::{

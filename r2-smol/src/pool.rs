@@ -2,7 +2,7 @@
 //! on connections open at once.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use r2_http1::{IdlePool, Origin};
 use smol::lock::{Semaphore, SemaphoreGuardArc};
@@ -17,10 +17,11 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
-    /// A pool of at most `size` connections, open or idle.
-    pub(crate) fn new(size: usize) -> Self {
+    /// A pool of at most `size` connections, open or idle, keeping at most
+    /// `per_host` idle ones per origin, each for at most `idle_timeout`.
+    pub(crate) fn new(size: usize, per_host: usize, idle_timeout: Duration) -> Self {
         Self {
-            idle: IdlePool::new(size),
+            idle: IdlePool::new(size, per_host, idle_timeout),
             slots: Arc::new(Semaphore::new(size.max(1))),
         }
     }

@@ -55,7 +55,11 @@ impl r2_async::Transport for Transport {
 
     fn connect(settings: TransportSettings) -> Result<Self, NetworkError> {
         Ok(Self {
-            pool: Arc::new(Pool::new(settings.pool_size)),
+            pool: Arc::new(Pool::new(
+                settings.pool_size,
+                settings.pool_max_idle_per_host,
+                settings.pool_idle_timeout,
+            )),
             tls: settings.tls,
             timeout: settings.timeout,
             allow_http: settings.allow_http,

@@ -23,10 +23,6 @@ use tower_service::Service;
 use crate::transport::OutgoingBody;
 use r2_proto::error::source_chain;
 
-/// An idle connection older than this may have been closed by the server:
-/// it is dropped rather than reused.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(50);
-
 /// The longest a request with no idle connection waits for one whose body
 /// has been read to its end (see [`Returned::body_read`]) before it opens
 /// another: such a connection is ready as soon as hyper's connection task
@@ -43,6 +39,11 @@ pub(crate) struct Pool {
     shelved: Notify,
     slots: Arc<Semaphore>,
     connector: HttpsConnector<HttpConnector>,
+    /// An idle connection older than this may have been closed by the
+    /// server: it is dropped rather than reused.
+    idle_timeout: Duration,
+    /// Idle connections kept per origin at most.
+    max_idle_per_host: usize,
 }
 
 /// The connections not carrying a request.
@@ -86,12 +87,18 @@ impl Returned {
 
 impl Pool {
     /// A pool of `size` connections made by `connector`.
-    pub(crate) fn new(size: usize, connector: HttpsConnector<HttpConnector>) -> Self {
+    pub(crate) fn new(
+        size: usize,
+        (idle_timeout, max_idle_per_host): (Duration, usize),
+        connector: HttpsConnector<HttpConnector>,
+    ) -> Self {
         Self {
             shelves: Mutex::new(Shelves::default()),
             shelved: Notify::new(),
             slots: Arc::new(Semaphore::new(size.max(1))),
             connector,
+            idle_timeout,
+            max_idle_per_host,
         }
     }
 
@@ -116,7 +123,7 @@ impl Pool {
         if let Some(list) = shelves.idle.get_mut(&key) {
             let now = Instant::now();
             while let Some((sender, since)) = list.pop() {
-                if now.duration_since(since) < IDLE_TIMEOUT && sender.is_ready() {
+                if now.duration_since(since) < self.idle_timeout && sender.is_ready() {
                     return Some(sender);
                 }
             }
@@ -211,12 +218,13 @@ impl Pool {
                 None => false,
             };
             let Returning { origin, sender, .. } = shelves.returning.swap_remove(at);
-            if ready {
-                shelves
-                    .idle
-                    .entry(origin)
-                    .or_default()
-                    .push((sender, Instant::now()));
+            let (timeout, most) = (pool.idle_timeout, pool.max_idle_per_host);
+            let now = Instant::now();
+            let idle = shelves.idle.entry(origin).or_default();
+            idle.retain(|(_, since)| now.duration_since(*since) < timeout);
+            // Kept only within the settings; otherwise dropped, so closed.
+            if ready && !timeout.is_zero() && idle.len() < most {
+                idle.push((sender, now));
             }
             drop(shelves);
             pool.shelved.notify_waiters();

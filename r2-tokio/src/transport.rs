@@ -82,6 +82,8 @@ impl r2_async::Transport for Transport {
     fn connect(settings: TransportSettings) -> Result<Self, NetworkError> {
         let TransportSettings {
             pool_size,
+            pool_idle_timeout,
+            pool_max_idle_per_host,
             timeout,
             allow_http,
             tls,
@@ -100,7 +102,11 @@ impl r2_async::Transport for Transport {
             builder.https_only().enable_http1().wrap_connector(http)
         };
         Ok(Self {
-            pool: Arc::new(Pool::new(pool_size, connector)),
+            pool: Arc::new(Pool::new(
+                pool_size,
+                (pool_idle_timeout, pool_max_idle_per_host),
+                connector,
+            )),
             timeout,
             user_agent,
         })

@@ -49,6 +49,8 @@ pub struct ClientSetup {
     pub root_certificates: Vec<Vec<u8>>,
     /// The application named in the `User-Agent`.
     pub application: Option<String>,
+    /// How long idle connections are kept, and how many per host.
+    pub pool_idle: Option<(Duration, usize)>,
 }
 
 impl ClientSetup {
@@ -60,6 +62,11 @@ impl ClientSetup {
         let mut builder = builder.route(self.route).resilience(self.resilience);
         if let Some(application) = &self.application {
             builder = builder.application(application);
+        }
+        if let Some((idle_timeout, per_host)) = self.pool_idle {
+            builder = builder
+                .pool_idle_timeout(idle_timeout)
+                .pool_max_idle_per_host(per_host);
         }
         self.root_certificates
             .into_iter()
