@@ -25,6 +25,7 @@
 //! ```
 
 mod body;
+mod early_answer;
 mod pool;
 mod runtime;
 mod transport;

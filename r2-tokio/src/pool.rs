@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 use http::Uri;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
 use r2_proto::error::NetworkError;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tower_service::Service;
 
+use crate::early_answer::AnswerFirstConnector;
 use crate::transport::OutgoingBody;
 use r2_proto::error::source_chain;
 
@@ -38,7 +38,7 @@ pub(crate) struct Pool {
     /// Woken whenever a returning connection is shelved.
     shelved: Notify,
     slots: Arc<Semaphore>,
-    connector: HttpsConnector<HttpConnector>,
+    connector: HttpsConnector<AnswerFirstConnector>,
     /// An idle connection older than this may have been closed by the
     /// server: it is dropped rather than reused.
     idle_timeout: Duration,
@@ -90,7 +90,7 @@ impl Pool {
     pub(crate) fn new(
         size: usize,
         (idle_timeout, max_idle_per_host): (Duration, usize),
-        connector: HttpsConnector<HttpConnector>,
+        connector: HttpsConnector<AnswerFirstConnector>,
     ) -> Self {
         Self {
             shelves: Mutex::new(Shelves::default()),

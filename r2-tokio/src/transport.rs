@@ -15,6 +15,8 @@ use futures_util::task::AtomicWaker;
 use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::early_answer::AnswerFirstConnector;
 use r2_async::TransportSettings;
 use r2_proto::MAX_RESPONSE_HEAD;
 use r2_proto::error::{NetworkError, source_chain};
@@ -96,6 +98,7 @@ impl r2_async::Transport for Transport {
         http.set_connect_timeout(Some(timeout));
         let builder =
             hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(Arc::unwrap_or_clone(tls));
+        let http = AnswerFirstConnector(http);
         let connector = if allow_http {
             builder.https_or_http().enable_http1().wrap_connector(http)
         } else {
