@@ -38,11 +38,9 @@ impl AbortMultipartUpload {
         key: impl Into<ObjectKey>,
         upload_id: impl Into<String>,
     ) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
         Self {
-            bucket,
-            key,
+            bucket: bucket.into(),
+            key: key.into(),
             upload_id: upload_id.into(),
         }
     }

@@ -93,11 +93,9 @@ impl CompleteMultipartUpload {
         upload_id: impl Into<String>,
         parts: Vec<CompletedPart>,
     ) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
         Self {
-            bucket,
-            key,
+            bucket: bucket.into(),
+            key: key.into(),
             upload_id: upload_id.into(),
             parts,
         }

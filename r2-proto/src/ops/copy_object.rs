@@ -33,9 +33,10 @@ pub struct CopySource {
 impl CopySource {
     /// The object `key` in `bucket`.
     pub fn new(bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
-        Self { bucket, key }
+        Self {
+            bucket: bucket.into(),
+            key: key.into(),
+        }
     }
 
     /// The `x-amz-copy-source` value: `bucket/key`, the key percent-encoded
@@ -107,12 +108,10 @@ impl CopyObject {
         bucket: impl Into<BucketName>,
         key: impl Into<ObjectKey>,
     ) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
         Self {
             source,
-            bucket,
-            key,
+            bucket: bucket.into(),
+            key: key.into(),
             directive: MetadataDirective::Copy,
             attributes: ObjectAttributes::default(),
             source_if_match: None,

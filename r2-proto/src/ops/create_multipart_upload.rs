@@ -53,11 +53,9 @@ pub struct CreateMultipartUploadOutput {
 impl CreateMultipartUpload {
     /// Starts an upload to `key` in `bucket`.
     pub fn new(bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
         Self {
-            bucket,
-            key,
+            bucket: bucket.into(),
+            key: key.into(),
             attributes: ObjectAttributes::default(),
             checksum: None,
         }

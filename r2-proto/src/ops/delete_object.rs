@@ -32,9 +32,10 @@ pub struct DeleteObject {
 impl DeleteObject {
     /// Removes `key` from `bucket`.
     pub fn new(bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
-        Self { bucket, key }
+        Self {
+            bucket: bucket.into(),
+            key: key.into(),
+        }
     }
 
     /// The bucket.

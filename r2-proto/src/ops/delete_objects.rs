@@ -74,9 +74,8 @@ pub struct DeleteObjectsOutput {
 impl DeleteObjects {
     /// Removes `keys` from `bucket`.
     pub fn new(bucket: impl Into<BucketName>, keys: impl IntoIterator<Item = ObjectKey>) -> Self {
-        let bucket = bucket.into();
         Self {
-            bucket,
+            bucket: bucket.into(),
             keys: keys.into_iter().collect(),
             quiet: false,
         }

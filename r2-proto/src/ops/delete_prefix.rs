@@ -58,7 +58,6 @@ pub enum DeleteStep {
 impl DeletePrefix {
     /// Deletes what `bucket` holds under `prefix`.
     pub fn new(bucket: impl Into<BucketName>, prefix: impl Into<String>) -> Self {
-        let bucket = bucket.into();
         Self::listed_by(ListObjectsV2::new(bucket).prefix(prefix))
     }
 

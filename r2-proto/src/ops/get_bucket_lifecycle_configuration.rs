@@ -78,8 +78,9 @@ pub struct GetBucketLifecycleConfiguration {
 impl GetBucketLifecycleConfiguration {
     /// Reads the rules of `bucket`.
     pub fn new(bucket: impl Into<BucketName>) -> Self {
-        let bucket = bucket.into();
-        Self { bucket }
+        Self {
+            bucket: bucket.into(),
+        }
     }
 }
 

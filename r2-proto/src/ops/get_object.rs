@@ -80,11 +80,9 @@ impl GetObject {
 
     /// Reads `key` from `bucket`.
     pub fn new(bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
         Self {
-            bucket,
-            key,
+            bucket: bucket.into(),
+            key: key.into(),
             range: None,
             part_number: None,
             preconditions: Preconditions::default(),

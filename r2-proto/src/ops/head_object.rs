@@ -43,11 +43,9 @@ pub struct HeadObject {
 impl HeadObject {
     /// Reads the metadata of `key` in `bucket`.
     pub fn new(bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
         Self {
-            bucket,
-            key,
+            bucket: bucket.into(),
+            key: key.into(),
             part_number: None,
             preconditions: Preconditions::default(),
         }

@@ -69,9 +69,8 @@ pub struct ListMultipartUploadsOutput {
 impl ListMultipartUploads {
     /// Lists the unfinished uploads of `bucket`.
     pub fn new(bucket: impl Into<BucketName>) -> Self {
-        let bucket = bucket.into();
         Self {
-            bucket,
+            bucket: bucket.into(),
             prefix: None,
             delimiter: None,
             key_marker: None,

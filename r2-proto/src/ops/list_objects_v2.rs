@@ -110,9 +110,8 @@ impl ObjectSummary {
 impl ListObjectsV2 {
     /// Lists `bucket`.
     pub fn new(bucket: impl Into<BucketName>) -> Self {
-        let bucket = bucket.into();
         Self {
-            bucket,
+            bucket: bucket.into(),
             prefix: None,
             delimiter: None,
             max_keys: None,

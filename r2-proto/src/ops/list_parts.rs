@@ -70,11 +70,9 @@ impl ListParts {
         key: impl Into<ObjectKey>,
         upload_id: impl Into<String>,
     ) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
         Self {
-            bucket,
-            key,
+            bucket: bucket.into(),
+            key: key.into(),
             upload_id: upload_id.into(),
             max_parts: None,
             part_number_marker: None,

@@ -81,9 +81,7 @@ impl PutObject {
         key: impl Into<ObjectKey>,
         body: impl Into<Bytes>,
     ) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
-        Self::with_body(bucket, key, RequestBody::Bytes(body.into()))
+        Self::with_body(bucket.into(), key.into(), RequestBody::Bytes(body.into()))
     }
 
     /// A PutObject with no bytes of its own, to presign: whoever holds the
@@ -99,9 +97,7 @@ impl PutObject {
         key: impl Into<ObjectKey>,
         chunks: Vec<Bytes>,
     ) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
-        Self::with_body(bucket, key, RequestBody::Chunks(chunks))
+        Self::with_body(bucket.into(), key.into(), RequestBody::Chunks(chunks))
     }
 
     /// Stores `content_length` bytes that the adapter streams from its source.
@@ -110,9 +106,11 @@ impl PutObject {
         key: impl Into<ObjectKey>,
         content_length: u64,
     ) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
-        Self::with_body(bucket, key, RequestBody::Stream { content_length })
+        Self::with_body(
+            bucket.into(),
+            key.into(),
+            RequestBody::Stream { content_length },
+        )
     }
 
     fn with_body(bucket: BucketName, key: ObjectKey, body: RequestBody) -> Self {

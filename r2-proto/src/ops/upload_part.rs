@@ -60,11 +60,9 @@ impl UploadPart {
         part_number: u32,
         body: impl Into<Bytes>,
     ) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
         Self::with_body(
-            bucket,
-            key,
+            bucket.into(),
+            key.into(),
             upload_id.into(),
             part_number,
             RequestBody::Bytes(body.into()),
@@ -79,11 +77,9 @@ impl UploadPart {
         part_number: u32,
         content_length: u64,
     ) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
         Self::with_body(
-            bucket,
-            key,
+            bucket.into(),
+            key.into(),
             upload_id.into(),
             part_number,
             RequestBody::Stream { content_length },

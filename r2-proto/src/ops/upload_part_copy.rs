@@ -58,11 +58,9 @@ impl UploadPartCopy {
         part_number: u32,
         source: CopySource,
     ) -> Self {
-        let bucket = bucket.into();
-        let key = key.into();
         Self {
-            bucket,
-            key,
+            bucket: bucket.into(),
+            key: key.into(),
             upload_id: upload_id.into(),
             part_number,
             source,

@@ -269,23 +269,10 @@ macro_rules! upload_setters {
             self
         }
 
-        /// Called with the progress when it moved: every count only grows, a
-        /// resumed upload starts from the bytes the server holds, at most once
-        /// per [`progress_interval`](Self::progress_interval) and always with
-        /// the last one.
-        pub fn on_progress(
-            mut self,
-            progress: impl FnMut($crate::transfer::UploadProgress) + Send + 'static,
-        ) -> Self {
-            self.spec.on_progress(progress);
-            self
-        }
-
-        /// The least time between two progress reports (default 100 ms).
-        pub fn progress_interval(mut self, interval: ::std::time::Duration) -> Self {
-            self.spec.options.progress_interval = interval;
-            self
-        }
+        $crate::progress_setters!(
+            $crate::transfer::UploadProgress,
+            "every count only grows, a resumed upload starts from the bytes the server holds"
+        );
 
         /// Called with the resume state once the multipart upload exists, so it
         /// can be saved before parts go out (a crash then loses no parts).
@@ -324,14 +311,23 @@ macro_rules! download_setters {
             self
         }
 
-        /// Called with the progress when it moved (bytes received whole and
-        /// checked): every count only grows, at most once per
-        /// [`progress_interval`](Self::progress_interval) and always with the
-        /// last one.
-        pub fn on_progress(
-            mut self,
-            progress: impl FnMut($crate::transfer::DownloadProgress) + Send + 'static,
-        ) -> Self {
+        $crate::progress_setters!(
+            $crate::transfer::DownloadProgress,
+            "bytes received whole and checked; every count only grows"
+        );
+    };
+}
+
+/// `on_progress` and `progress_interval`, for the upload and download
+/// requests (`progress` is the type reported, `what` says what it counts).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! progress_setters {
+    ($progress:ty, $what:literal) => {
+        #[doc = concat!("Called with the progress when it moved (", $what, "), at most")]
+        /// once per [`progress_interval`](Self::progress_interval) and
+        /// always with the last one.
+        pub fn on_progress(mut self, progress: impl FnMut($progress) + Send + 'static) -> Self {
             self.spec.on_progress(progress);
             self
         }
