@@ -118,6 +118,9 @@ impl Pool {
     /// on its way back that is ready already (its slot is freed: the
     /// caller's own slot now covers it).
     pub(crate) fn take(&self, uri: &Uri) -> Option<Sender> {
+        if !self.keeps_idle() {
+            return None;
+        }
         let key = origin(uri);
         let mut shelves = self.shelves();
         if let Some(list) = shelves.idle.get_mut(&key) {
@@ -135,6 +138,12 @@ impl Pool {
         let Returning { sender, slot, .. } = shelves.returning.swap_remove(at);
         drop(slot);
         Some(sender)
+    }
+
+    /// False when the settings keep no connection for reuse (an idle time
+    /// of zero, or none per host): then every request opens its own.
+    fn keeps_idle(&self) -> bool {
+        !self.idle_timeout.is_zero() && self.max_idle_per_host > 0
     }
 
     /// [`Pool::take`], or, when none is idle but one on its way back to this
