@@ -11,13 +11,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_util::lock::Mutex;
 use futures_util::stream::FuturesUnordered;
 use r2_proto::error::{R2Error, TransferError};
 use r2_proto::telemetry;
 use r2_proto::transfer::{
-    Upload, UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec, part_of,
+    PartFill, Upload, UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec, part_of,
 };
 use r2_proto::{BucketName, ObjectKey};
 
@@ -256,15 +256,14 @@ impl Source {
     }
 }
 
-/// Reads `reader` until `max` bytes are in or it ends (then `true`).
+/// Reads `reader` until `max` bytes are in or it ends (then `true`), in
+/// reads the core sizes.
 async fn fill(reader: &mut dyn StreamReader, max: u64) -> std::io::Result<(Bytes, bool)> {
-    let want = usize::try_from(max).unwrap_or(usize::MAX);
-    let mut buffer = BytesMut::with_capacity(want.min(64 << 20));
-    while buffer.len() < want {
-        let room = (want - buffer.len()).min(1 << 20);
-        if reader.read_into(&mut buffer, room).await? == 0 {
-            return Ok((buffer.freeze(), true));
+    let mut part = PartFill::new(max);
+    while let Some((buffer, step)) = part.next_read() {
+        if reader.read_into(buffer, step).await? == 0 {
+            return Ok(part.finish(true));
         }
     }
-    Ok((buffer.freeze(), false))
+    Ok(part.finish(false))
 }

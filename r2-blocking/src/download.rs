@@ -19,7 +19,8 @@ use r2_proto::error::{NetworkError, R2Error, TransferError};
 use r2_proto::ops::OperationName;
 use r2_proto::telemetry;
 use r2_proto::transfer::{
-    BodyPlan, DownloadAction, DownloadEvent, DownloadOutput, DownloadSpec, Fetch, RangeBody,
+    BodyPlan, DownloadAction, DownloadEvent, DownloadOutput, DownloadSpec, Fetch, KeptBuffers,
+    RangeBody,
 };
 use r2_proto::{BucketName, ObjectKey, WholeBody};
 
@@ -107,7 +108,7 @@ impl<'a> DownloadRequest<'a> {
             DownloadSink::Writer(writer) => {
                 let mut sink = Sink::Ordered {
                     writer,
-                    spare: Vec::new(),
+                    buffers: KeptBuffers::default(),
                 };
                 drive(client, &mut spec, &mut sink)
             }
@@ -122,7 +123,7 @@ enum Sink {
     Ordered {
         writer: Box<dyn Write + Send>,
         /// Buffers of ranges already written, for the next ranges.
-        spare: Vec<BytesMut>,
+        buffers: KeptBuffers,
     },
 }
 
@@ -138,25 +139,6 @@ impl Sink {
         }
     }
 
-    /// The buffer a range kept for an ordered sink is read into: a spare
-    /// one when there is one, else a new one. Reusing them keeps memory at
-    /// the window's size without fresh pages for every range (a new buffer
-    /// per range cost page faults; one per chunk, allocated on the workers'
-    /// own allocator arenas, kept resident memory far over the window).
-    fn buffer_for(&mut self, plan: BodyPlan) -> Option<BytesMut> {
-        let (BodyPlan::Keep { len, .. }, Sink::Ordered { spare, .. }) = (plan, self) else {
-            return None;
-        };
-        let len = usize::try_from(len).unwrap_or(0);
-        Some(match spare.pop() {
-            Some(mut buffer) => {
-                buffer.reserve(len);
-                buffer
-            }
-            None => BytesMut::with_capacity(len),
-        })
-    }
-
     /// The job that reads one answer's body for this sink.
     fn job(
         &mut self,
@@ -165,7 +147,10 @@ impl Sink {
         opened: Opened,
         file: &Option<Arc<PathBuf>>,
     ) -> BodyJob {
-        let keep = self.buffer_for(plan);
+        let keep = match self {
+            Sink::Ordered { buffers, .. } => buffers.for_plan(plan),
+            Sink::File(_) => None,
+        };
         let file = file.clone();
         BodyJob {
             id,
@@ -178,7 +163,7 @@ impl Sink {
 
     /// Writes bytes the machine released, and keeps their buffers.
     fn deliver(&mut self, offset: u64, chunks: Vec<Bytes>) -> Result<(), R2Error> {
-        let Sink::Ordered { writer, spare } = self else {
+        let Sink::Ordered { writer, buffers } = self else {
             debug_assert!(false, "bytes delivered to a file sink");
             return Ok(());
         };
@@ -188,10 +173,7 @@ impl Sink {
                 .write_all(&chunk)
                 .map_err(|e| TransferError::sink_failed(at, &e))?;
             at += chunk.len() as u64;
-            if let Ok(mut buffer) = chunk.try_into_mut() {
-                buffer.clear();
-                spare.push(buffer);
-            }
+            buffers.recycle(chunk);
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use bytes::{Bytes, BytesMut};
 use r2_proto::error::{R2Error, TransferError};
 use r2_proto::telemetry;
 use r2_proto::transfer::{
-    UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec, part_of,
+    PartFill, UploadAction, UploadEvent, UploadOutput, UploadSource, UploadSpec, part_of,
 };
 use r2_proto::{BucketName, ObjectKey};
 
@@ -122,8 +122,8 @@ fn drive(
                     workers.run(move || reader.read_part(part, offset, len, buffer));
                 }
                 UploadAction::ReadStream { part, max } => {
-                    let (reader, buffer) = (Arc::clone(&reader), reader.part_buffer(max));
-                    workers.run(move || reader.read_stream(part, max, buffer));
+                    let (reader, fill) = (Arc::clone(&reader), PartFill::new(max));
+                    workers.run(move || reader.read_stream(part, fill));
                 }
                 UploadAction::Send { id, request } => {
                     let transport = client.inner.transport.clone();
@@ -166,19 +166,13 @@ impl Source {
         })
     }
 
-    /// The zeroed buffer a part of at most `len` bytes is read into (none
-    /// for bytes in memory, which are sliced). Part buffers are allocated on
-    /// the calling thread, so that they all come from one allocator arena
-    /// and a freed part's memory is reused by the next part (allocated on
-    /// the workers, each thread's arena kept its own freed parts: 115 MiB
-    /// resident for a 4 × 8 MiB stream upload).
+    /// The zeroed buffer a file's part of `len` bytes is read into (none
+    /// for bytes in memory, which are sliced), allocated on the calling
+    /// thread for the reason [`PartFill::new`] gives.
     fn part_buffer(&self, len: u64) -> BytesMut {
         match self {
-            Self::Bytes(_) => BytesMut::new(),
             Self::File(_) => BytesMut::zeroed(usize::try_from(len).unwrap_or(0)),
-            Self::Reader(_) => {
-                BytesMut::zeroed(usize::try_from(len).unwrap_or(usize::MAX).min(64 << 20))
-            }
+            Self::Bytes(_) | Self::Reader(_) => BytesMut::new(),
         }
     }
 
@@ -194,10 +188,10 @@ impl Source {
         }
     }
 
-    fn read_stream(&self, part: u32, max: u64, buffer: BytesMut) -> UploadEvent {
+    fn read_stream(&self, part: u32, fill_in: PartFill) -> UploadEvent {
         let read = match self {
             Self::Reader(reader) => match reader.lock() {
-                Ok(mut reader) => fill(&mut **reader, max, buffer),
+                Ok(mut reader) => fill(&mut **reader, fill_in),
                 Err(_) => Err(std::io::Error::other(
                     "the reader failed in an earlier read",
                 )),
@@ -208,27 +202,22 @@ impl Source {
     }
 }
 
-/// Reads `reader` into `buffer` until it holds `max` bytes or the reader
-/// ends (then `true`).
-fn fill(reader: &mut dyn Read, max: u64, mut buffer: BytesMut) -> std::io::Result<(Bytes, bool)> {
-    let want = usize::try_from(max).unwrap_or(usize::MAX);
-    let mut filled = 0usize;
-    let end = loop {
-        if filled >= want {
-            break false;
-        }
-        if filled == buffer.len() {
-            buffer.resize((buffer.len() * 2).max(64 << 10).min(want), 0);
-        }
-        match reader.read(buffer.get_mut(filled..).unwrap_or_default()) {
-            Ok(0) => break true,
-            Ok(n) => filled += n,
+/// Reads `reader` into `part` as the core sizes the reads, until the part
+/// is full or the reader ends (then `true`).
+fn fill(reader: &mut dyn Read, mut part: PartFill) -> std::io::Result<(Bytes, bool)> {
+    while let Some((buffer, step)) = part.next_read() {
+        let filled = buffer.len();
+        buffer.resize(filled + step, 0);
+        let read = reader.read(buffer.get_mut(filled..).unwrap_or_default());
+        buffer.truncate(filled + *read.as_ref().unwrap_or(&0));
+        match read {
+            Ok(0) => return Ok(part.finish(true)),
+            Ok(_) => {}
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
             Err(error) => return Err(error),
         }
-    };
-    buffer.truncate(filled);
-    Ok((buffer.freeze(), end))
+    }
+    Ok(part.finish(false))
 }
 
 /// `len` bytes of the file at `path` from `offset`, and the file's length

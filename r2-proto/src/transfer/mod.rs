@@ -62,6 +62,7 @@
 //! The same machine, fed by a test with a scripted server and a fake clock,
 //! behaves exactly as under tokio, smol or a blocking loop.
 
+mod buffers;
 mod download;
 mod plan;
 mod progress;
@@ -69,6 +70,7 @@ mod request;
 mod upload;
 
 pub use crate::resume_state::{InvalidResumeState, ResumeState};
+pub use buffers::{KeptBuffers, PartFill};
 pub use download::{
     BodyPlan, Download, DownloadAction, DownloadEvent, DownloadOptions, DownloadOutput, Fetch,
     RangeBody,
