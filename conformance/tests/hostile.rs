@@ -517,3 +517,68 @@ fn a_refused_connection_names_what_was_tried<C: ScenarioClient>() {
 }
 
 every_adapter!(a_refused_connection_names_what_was_tried);
+
+fn a_call_takes_its_own_timeout<C: ScenarioClient>() {
+    let get = || GetObject::new(bucket(), ObjectKey::new("k").unwrap());
+    let short = Duration::from_millis(200);
+    let attempts = RetryPolicy::default().transient.max_attempts;
+    let tuning = conformance::scenarios::Tuning {
+        part_size: 5 << 20,
+        concurrency: 2,
+    };
+
+    // A head that comes after 800 ms: within the client's 5 s, past a
+    // view's 200 ms, for a single call and for a transfer.
+    let slow = HostileServer::start(Answer::Slow {
+        after: Duration::from_millis(800),
+    })
+    .unwrap();
+    let patient: C = client(config(&slow));
+    let hasty = patient.with_timeout(short).unwrap();
+    patient.get(get()).unwrap();
+    let started = Instant::now();
+    let error = hasty.get(get()).unwrap_err();
+    assert_eq!(
+        error.network(),
+        Some(&NetworkError::Timeout(short)),
+        "{error}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(slow.requests(), 1 + attempts);
+    // The view leaves the client as it was.
+    patient.get(get()).unwrap();
+    let error = hasty.download_ordered(bucket(), ObjectKey::new("k").unwrap(), tuning);
+    let error = error.unwrap_err();
+    assert_eq!(
+        error.network(),
+        Some(&NetworkError::Timeout(short)),
+        "{error}"
+    );
+
+    // A body with 500 ms between bytes: past the client's 200 ms, within
+    // a view's 3 s.
+    let trickle = HostileServer::start(Answer::Trickle {
+        len: 3,
+        every: Duration::from_millis(500),
+    })
+    .unwrap();
+    let strict: C = client(config(&trickle).timeout(short).low_speed_limit(0, short));
+    let error = strict.get(get()).unwrap_err();
+    assert_eq!(
+        error.network(),
+        Some(&NetworkError::Timeout(short)),
+        "{error}"
+    );
+    let lenient = strict.with_timeout(Duration::from_secs(3)).unwrap();
+    assert_eq!(&lenient.get(get()).unwrap().body[..], b"xxx");
+    assert_eq!(&lenient.get_stream(get()).unwrap().1[..], b"xxx");
+
+    let refused = strict.with_timeout(Duration::ZERO).err();
+    assert!(matches!(refused, Some(R2Error::Config(_))), "{refused:?}");
+}
+
+every_adapter!(a_call_takes_its_own_timeout);

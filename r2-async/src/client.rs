@@ -41,7 +41,7 @@ impl<R: Runtime> std::fmt::Debug for R2Client<R> {
 
 pub(crate) struct Inner<R: Runtime> {
     pub(crate) core: Arc<ClientCore>,
-    pub(crate) wire: Wire<R>,
+    pub(crate) wire: Arc<Wire<R>>,
 }
 
 impl<R: Runtime> BuildClient for R2Client<R> {
@@ -63,7 +63,7 @@ impl<R: Runtime> BuildClient for R2Client<R> {
         Ok(R2Client {
             inner: Arc::new(Inner {
                 core: Arc::new(core),
-                wire: Wire::new(transport, limits, settings.route),
+                wire: Arc::new(Wire::new(transport, limits, settings.route)),
             }),
         })
     }
@@ -112,6 +112,20 @@ impl<R: Runtime> R2Client<R> {
     /// The configuration.
     pub fn config(&self) -> &Config {
         self.inner.core.config()
+    }
+
+    /// This client with another time allowed for one request (to connect,
+    /// to the answer's head, and between two pieces of a body) for the
+    /// calls made through it, transfers included. It shares this client's
+    /// connections, retry budget, breakers and rate limits. Errors if
+    /// `timeout` is zero.
+    pub fn with_timeout(&self, timeout: std::time::Duration) -> Result<Self, R2Error> {
+        Ok(Self {
+            inner: Arc::new(Inner {
+                core: Arc::new(self.inner.core.with_timeout(timeout)?),
+                wire: Arc::clone(&self.inner.wire),
+            }),
+        })
     }
 
     /// Single-object operations and listings.

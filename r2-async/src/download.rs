@@ -185,6 +185,7 @@ async fn drive<R: Runtime>(
     mut sink: Sink<'_>,
 ) -> Result<DownloadOutput, R2Error> {
     let wire = &client.inner.wire;
+    let limits = *client.core().config().read_limits();
     let file = sink.file();
     if let Some(path) = file {
         files::create::<R>(path)
@@ -209,7 +210,7 @@ async fn drive<R: Runtime>(
                 let (status, headers) = (opened.response.status(), opened.response.headers());
                 let plan = download.on_headers(now(), id, status, headers);
                 if plan != BodyPlan::Discard {
-                    tasks.push(Box::pin(read_body(id, plan, opened, file, wire.limits())));
+                    tasks.push(Box::pin(read_body(id, plan, opened, file, &limits)));
                 }
             }
             Some(Task::Headers(id, Err(error))) => {

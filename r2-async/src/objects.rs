@@ -82,7 +82,7 @@ impl<'a, R: Runtime> Objects<'a, R> {
                 Next::Sleep(until) => sleep_until::<R>(Some(until)).await,
                 Next::Done(result) => {
                     let (metadata, opened) = (result?, streaming.take().ok_or_else(stalled)?);
-                    let limits = inner.wire.limits();
+                    let limits = inner.core.config().read_limits();
                     return Ok(ObjectStream::new(metadata, opened, limits));
                 }
             }

@@ -109,6 +109,32 @@ impl R2Client {
         self.inner.core.config()
     }
 
+    /// This client with another time allowed for one request (to connect,
+    /// to the answer's head, and between two pieces of a body) for the
+    /// calls made through it, transfers included. It shares this client's
+    /// connections, retry budget, breakers and rate limits. Errors if
+    /// `timeout` is zero.
+    ///
+    /// ```no_run
+    /// # fn run(client: r2_blocking::R2Client) -> Result<(), r2_blocking::proto::error::R2Error> {
+    /// use std::time::Duration;
+    /// use r2_blocking::proto::ops::HeadObject;
+    /// use r2_blocking::proto::{BucketName, ObjectKey};
+    ///
+    /// let quick = client.with_timeout(Duration::from_secs(2))?;
+    /// let head = HeadObject::new(BucketName::new("photos")?, ObjectKey::new("cat.jpg")?);
+    /// let exists = quick.objects().head(head).is_ok();
+    /// # Ok(()) }
+    /// ```
+    pub fn with_timeout(&self, timeout: std::time::Duration) -> Result<Self, R2Error> {
+        Ok(Self {
+            inner: Arc::new(Inner {
+                core: Arc::new(self.inner.core.with_timeout(timeout)?),
+                transport: self.inner.transport.clone(),
+            }),
+        })
+    }
+
     /// Single-object operations and listings.
     pub fn objects(&self) -> Objects<'_> {
         Objects::new(self)

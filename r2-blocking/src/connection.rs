@@ -27,6 +27,8 @@ pub(crate) struct Connection {
     tls: Option<Box<rustls::ClientConnection>>,
     /// Bytes read off the socket; lent to one exchange at a time.
     pub(crate) buffer: Vec<u8>,
+    /// How long a read waits, as the socket was last set.
+    idle: Duration,
 }
 
 impl std::fmt::Debug for Connection {
@@ -79,7 +81,7 @@ impl Connection {
             .and_then(|()| socket.set_write_timeout(Some(WRITE_SLICE.min(timeout))));
         configured.map_err(|e| failed(&e))?;
         if !origin.https() {
-            return Ok(Self::over(socket, None));
+            return Ok(Self::over(socket, None, timeout));
         }
         let name = ServerName::try_from(host.to_owned())
             .map_err(|e| NetworkError::Tls(format!("{host}: {e}")))?;
@@ -94,15 +96,26 @@ impl Connection {
                 }
             })?;
         }
-        Ok(Self::over(socket, Some(Box::new(session))))
+        Ok(Self::over(socket, Some(Box::new(session)), timeout))
     }
 
-    fn over(socket: TcpStream, tls: Option<Box<rustls::ClientConnection>>) -> Self {
+    fn over(socket: TcpStream, tls: Option<Box<rustls::ClientConnection>>, idle: Duration) -> Self {
         Self {
             socket,
             tls,
             buffer: Vec::new(),
+            idle,
         }
+    }
+
+    /// Makes reads wait at most `idle` from now on (a kept connection
+    /// serves requests with their own timeouts).
+    pub(crate) fn set_idle(&mut self, idle: Duration) -> io::Result<()> {
+        if self.idle != idle {
+            self.set_read_timeout(idle)?;
+            self.idle = idle;
+        }
+        Ok(())
     }
 
     /// Reads what has arrived, waiting at most the idle time; 0 at the

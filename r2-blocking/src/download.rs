@@ -22,11 +22,11 @@ use r2_proto::transfer::{
     BodyPlan, DownloadAction, DownloadEvent, DownloadOutput, DownloadSpec, Fetch, KeptBuffers,
     RangeBody,
 };
-use r2_proto::{BucketName, ObjectKey, WholeBody};
+use r2_proto::{BucketName, ObjectKey, ReadLimits, WholeBody};
 
 use crate::client::{R2Client, now};
 use crate::round_trip::{Opened, open, read_all};
-use crate::transport::{Transport, body_error};
+use crate::transport::body_error;
 use crate::workers::Workers;
 
 /// Where a download's bytes go.
@@ -200,6 +200,7 @@ fn drive(
     sink: &mut Sink,
 ) -> Result<DownloadOutput, R2Error> {
     let transport = &client.inner.transport;
+    let limits = *client.core().config().read_limits();
     let file = sink.create()?;
     let mut download = spec.machine(Arc::clone(client.core()), file.is_none());
     // A range's head and its body each take a worker.
@@ -223,8 +224,8 @@ fn drive(
                 let (status, headers) = (opened.response.status(), opened.response.headers());
                 let plan = download.on_headers(now(), id, status, headers);
                 if plan != BodyPlan::Discard {
-                    let (job, transport) = (sink.job(id, plan, opened, &file), transport.clone());
-                    workers.run(move || Task::Body(job.read(&transport)));
+                    let job = sink.job(id, plan, opened, &file);
+                    workers.run(move || Task::Body(job.read(&limits)));
                 }
             }
             Some(Task::Headers(id, Err(error))) => {
@@ -249,7 +250,7 @@ impl BodyJob {
     /// Reads the body as the machine's plan says: a range written at its
     /// offset in the file or kept (in `keep`) for the machine, or an error
     /// body.
-    fn read(self, transport: &Transport) -> DownloadEvent {
+    fn read(self, limits: &ReadLimits) -> DownloadEvent {
         let Self {
             id,
             plan,
@@ -259,7 +260,6 @@ impl BodyJob {
         } = self;
         let (parts, body) = opened.response.into_parts();
         let file = file.as_deref().map(PathBuf::as_path);
-        let limits = transport.limits();
         let Some(mut range) = RangeBody::of(id, plan, limits, Instant::now()) else {
             let error_body = WholeBody::error(limits, &parts.headers, Instant::now());
             return match read_all(body, error_body, limits.idle) {

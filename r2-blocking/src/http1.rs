@@ -40,6 +40,7 @@ pub(crate) fn round_trip(
 ) -> Result<Response<Option<WireBody>>, Failure> {
     let buffer = std::mem::take(&mut connection.buffer);
     let mut sending = r2_http1::start(request, user_agent, buffer)?;
+    connection.set_idle(idle).map_err(Failure::early)?;
     connection.write(sending.head(), None, idle)?;
     for piece in request.body().pieces() {
         // After an early answer the rest is counted, never sent: the

@@ -68,7 +68,7 @@ impl<'a> Objects<'a> {
                 Next::Sleep(until) => sleep_until(until),
                 Next::Done(result) => {
                     let (metadata, opened) = (result?, streaming.take().ok_or_else(stalled)?);
-                    let limits = inner.transport.limits();
+                    let limits = inner.core.config().read_limits();
                     return Ok(ObjectReader::new(metadata, opened, limits));
                 }
             }

@@ -67,7 +67,8 @@ pub(crate) fn read_answer(
     parts: &http::response::Parts,
     body: ResponseBody,
 ) -> Result<Bytes, NetworkError> {
-    let whole = WholeBody::answer(limits, request, parts, Instant::now())?;
+    let limits = limits.of_request(request);
+    let whole = WholeBody::answer(&limits, request, parts, Instant::now())?;
     read_all(body, whole, limits.idle)
 }
 

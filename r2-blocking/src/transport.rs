@@ -94,7 +94,7 @@ impl Transport {
     ) -> Result<Response<ResponseBody>, NetworkError> {
         let origin = Origin::of(request.uri(), self.allow_http)?;
         let home = http1::Home(Arc::clone(&self.pool), origin.clone());
-        let idle = self.limits.idle;
+        let idle = ReadLimits::timeout_of(request, self.limits.idle);
         if let Some(connection) = self.pool.take(&origin, Instant::now()) {
             match http1::round_trip(connection, request, (&self.user_agent, idle), home.clone()) {
                 Ok(response) => return Ok(response.map(ResponseBody::wire)),

@@ -64,6 +64,21 @@ pub struct ReadLimits {
 }
 
 impl ReadLimits {
+    /// The limits `request` carries (the core's signer attaches its call's
+    /// limits to every request), else these.
+    pub fn of_request<B>(&self, request: &Request<B>) -> ReadLimits {
+        request.extensions().get().copied().unwrap_or(*self)
+    }
+
+    /// The time `request` allows to connect, for the answer's head and
+    /// between two pieces of a body: its limits' `idle`, else `default`.
+    pub fn timeout_of<B>(request: &Request<B>, default: Duration) -> Duration {
+        request
+            .extensions()
+            .get::<ReadLimits>()
+            .map_or(default, |limits| limits.idle)
+    }
+
     /// The defaults, with `idle` as the wait for the next byte.
     pub fn new(idle: Duration) -> Self {
         Self {
@@ -177,7 +192,8 @@ pub struct WholeBody {
 }
 
 impl WholeBody {
-    /// The body of the answer to `request` whose `head` arrived at `now`.
+    /// The body of the answer to `request` whose `head` arrived at `now`,
+    /// within the limits `request` carries (else `limits`).
     /// A success body may take [`max_body`](ReadLimits::max_body) bytes (a whole-object GET: its
     /// `Content-Length`, however large: the caller asked for the object in
     /// memory); one that announces more fails at once, unread. An error body
@@ -188,6 +204,7 @@ impl WholeBody {
         head: &http::response::Parts,
         now: Instant,
     ) -> Result<Self, NetworkError> {
+        let limits = &limits.of_request(request);
         let headers = &head.headers;
         if !head.status.is_success() {
             return Ok(Self::error(limits, headers, now));

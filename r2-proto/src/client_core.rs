@@ -7,14 +7,14 @@
 //! so many tasks can drive machines at once.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use http::Request;
 use time::OffsetDateTime;
 
 use crate::config::Config;
-use crate::error::{R2Error, SignError};
+use crate::error::{ConfigError, R2Error, SignError};
 use crate::ops::{Operation, PreparedRequest, RequestBody};
 use crate::resilience::{
     BreakerConfig, Breakers, ClockSkew, Jitter, Limiters, RateLimitConfig, RetryBudget, RetryPolicy,
@@ -84,14 +84,16 @@ pub(crate) struct Shared {
     pub(crate) jitter: Jitter,
 }
 
-/// The state one client's machines share.
+/// The state one client's machines share. Every request it signs carries
+/// its [`ReadLimits`](crate::ReadLimits), so a transport waits as long as
+/// the call allows (see [`with_timeout`](Self::with_timeout)).
 #[derive(Debug)]
 pub struct ClientCore {
     config: Config,
     signer: Signer,
     retry: RetryPolicy,
-    shared: Mutex<Shared>,
-    next_id: AtomicU64,
+    shared: Arc<Mutex<Shared>>,
+    next_id: Arc<AtomicU64>,
 }
 
 impl ClientCore {
@@ -105,16 +107,30 @@ impl ClientCore {
         Self {
             signer: config.signer(),
             config,
-            shared: Mutex::new(Shared {
+            shared: Arc::new(Mutex::new(Shared {
                 budget: RetryBudget::new(resilience.retry.budget),
                 breakers: Breakers::new(resilience.breaker),
                 limiters: Limiters::new(resilience.rate_limit),
                 skew: ClockSkew::default(),
                 jitter: Jitter::new(resilience.seed),
-            }),
+            })),
             retry: resilience.retry,
-            next_id: AtomicU64::new(1),
+            next_id: Arc::new(AtomicU64::new(1)),
         }
+    }
+
+    /// The same core with another time allowed for one request (to
+    /// connect, to the answer's head, and between two pieces of a body),
+    /// sharing this one's retry budget, breakers, rate limits, clock skew
+    /// and request ids: what a client's `with_timeout` calls run on.
+    pub fn with_timeout(&self, timeout: std::time::Duration) -> Result<Self, ConfigError> {
+        Ok(Self {
+            config: self.config.with_timeout(timeout)?,
+            signer: self.signer.clone(),
+            retry: self.retry.clone(),
+            shared: Arc::clone(&self.shared),
+            next_id: Arc::clone(&self.next_id),
+        })
     }
 
     /// The configuration.
@@ -142,14 +158,17 @@ impl ClientCore {
         self.shared().skew
     }
 
-    /// Signs `prepared` at wall time `wall`, corrected by the learned clock skew.
+    /// Signs `prepared` at wall time `wall`, corrected by the learned clock
+    /// skew; the request carries this core's read limits.
     pub fn sign(
         &self,
         prepared: &PreparedRequest,
         wall: OffsetDateTime,
     ) -> Result<Request<RequestBody>, SignError> {
         let time = self.shared().skew.corrected(wall);
-        prepared.sign(&self.signer, time)
+        let mut request = prepared.sign(&self.signer, time)?;
+        request.extensions_mut().insert(*self.config.read_limits());
+        Ok(request)
     }
 
     /// A presigned URL for `operation`, valid for `expires_in` (1 s to 7
@@ -167,5 +186,59 @@ impl ClientCore {
     /// The shared state, locked.
     pub(crate) fn shared(&self) -> MutexGuard<'_, Shared> {
         self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::body_limits::ReadLimits;
+    use crate::ops::HeadObject;
+    use crate::{BucketName, Credentials, ObjectKey};
+
+    fn core() -> ClientCore {
+        let credentials = Credentials::new("AKID", "secret").unwrap();
+        let config = Config::for_endpoint("https://r2.example", credentials)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        ClientCore::new(config)
+    }
+
+    fn signed(core: &ClientCore) -> Request<RequestBody> {
+        let head = HeadObject::new(
+            BucketName::new("bucket").unwrap(),
+            ObjectKey::new("k").unwrap(),
+        );
+        let prepared = head.to_request(core.config().endpoint()).unwrap();
+        core.sign(&prepared, OffsetDateTime::UNIX_EPOCH).unwrap()
+    }
+
+    #[test]
+    fn a_timeout_view_signs_requests_with_its_own_limits_and_shares_the_rest() {
+        let core = core();
+        let quick = core.with_timeout(Duration::from_millis(250)).unwrap();
+        let default = ReadLimits::new(Duration::from_secs(1));
+        let limits = |request: &Request<RequestBody>| default.of_request(request);
+        assert_eq!(limits(&signed(&core)).idle, Duration::from_secs(30));
+        assert_eq!(limits(&signed(&quick)).idle, Duration::from_millis(250));
+        assert_eq!(
+            ReadLimits::timeout_of(&signed(&quick), Duration::from_secs(1)),
+            Duration::from_millis(250)
+        );
+        assert_eq!(default.of_request(&Request::new(())), default, "unsigned");
+        assert_eq!(core.config().timeout(), Duration::from_secs(30));
+
+        let first = core.next_request_id();
+        assert_eq!(quick.next_request_id(), RequestId(first.0 + 1));
+        let local = OffsetDateTime::UNIX_EPOCH;
+        quick
+            .shared()
+            .skew
+            .learn(local + Duration::from_secs(600), local);
+        assert_eq!(core.clock_skew().offset(), time::Duration::seconds(600));
+        assert!(core.with_timeout(Duration::ZERO).is_err());
     }
 }

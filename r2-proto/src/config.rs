@@ -143,12 +143,7 @@ impl ConfigBuilder {
                 endpoint
             }
         };
-        check_range(
-            "timeout",
-            "greater than zero",
-            !self.timeout.is_zero(),
-            || format!("{:?}", self.timeout),
-        )?;
+        check_timeout(self.timeout)?;
         check_range(
             "part_size",
             "5 MiB ..= 5 GiB - 5 MiB",
@@ -201,6 +196,12 @@ impl ConfigBuilder {
             },
         })
     }
+}
+
+fn check_timeout(timeout: Duration) -> Result<(), ConfigError> {
+    check_range("timeout", "greater than zero", !timeout.is_zero(), || {
+        format!("{timeout:?}")
+    })
 }
 
 fn check_range(
@@ -295,6 +296,16 @@ impl Config {
     /// between two pieces of a body.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// The same configuration with another [`timeout`](Self::timeout)
+    /// (greater than zero).
+    pub fn with_timeout(&self, timeout: Duration) -> Result<Self, ConfigError> {
+        check_timeout(timeout)?;
+        let mut config = self.clone();
+        config.timeout = timeout;
+        config.read_limits.idle = timeout;
+        Ok(config)
     }
 
     /// The limits on every answer's body: its size when read whole, and

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Request, Response};
 use r2_async::TransportSettings;
+use r2_proto::ReadLimits;
 use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
 use smol::lock::SemaphoreGuardArc;
@@ -73,7 +74,7 @@ impl r2_async::Transport for Transport {
         let slot = self.pool.slot().await;
         let origin = Origin::of(request.uri(), self.allow_http)?;
         let home = Home(Arc::clone(&self.pool), origin.clone());
-        let sent = within(self.timeout, async {
+        let sent = within(ReadLimits::timeout_of(request, self.timeout), async {
             if let Some(connection) = self.pool.take(&origin, Instant::now()) {
                 match http1::round_trip(connection, request, &self.user_agent, home.clone()).await {
                     Ok(sent) => return Ok(sent),

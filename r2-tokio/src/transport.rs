@@ -18,9 +18,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 
 use crate::early_answer::AnswerFirstConnector;
 use r2_async::TransportSettings;
-use r2_proto::MAX_RESPONSE_HEAD;
 use r2_proto::error::{NetworkError, source_chain};
 use r2_proto::ops::RequestBody;
+use r2_proto::{MAX_RESPONSE_HEAD, ReadLimits};
 
 use crate::body::WireBody;
 use crate::pool::Pool;
@@ -95,7 +95,6 @@ impl r2_async::Transport for Transport {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
-        http.set_connect_timeout(Some(timeout));
         let builder =
             hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(Arc::unwrap_or_clone(tls));
         let http = AnswerFirstConnector(http);
@@ -168,9 +167,12 @@ impl r2_async::Transport for Transport {
             }
             exchange.as_mut().poll(cx)
         });
-        let (sender, response) = match tokio::time::timeout(self.timeout, guarded).await {
+        // Connecting is inside the guarded exchange, so the call's timeout
+        // covers it too.
+        let timeout = ReadLimits::timeout_of(request, self.timeout);
+        let (sender, response) = match tokio::time::timeout(timeout, guarded).await {
             Ok(result) => result?,
-            Err(_) => return Err(NetworkError::Timeout(self.timeout)),
+            Err(_) => return Err(NetworkError::Timeout(timeout)),
         };
         // hyper takes heads up to its buffer (~400 KiB); the limit is the
         // same on every transport.

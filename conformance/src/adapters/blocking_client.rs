@@ -82,6 +82,13 @@ impl ScenarioClient for BlockingScenarioClient {
         })
     }
 
+    fn with_timeout(&self, timeout: Duration) -> Result<Self, R2Error> {
+        Ok(Self {
+            client: self.client.with_timeout(timeout)?,
+            progress: self.progress.clone(),
+        })
+    }
+
     fn put(&self, put: PutObject) -> Result<PutObjectOutput, R2Error> {
         self.client.objects().put(put)
     }

@@ -2,6 +2,7 @@
 //! client owns.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -26,7 +27,7 @@ use crate::scenarios::{ClientSetup, ProgressLog, ScenarioClient, Tuning};
 /// An `r2_tokio::R2Client` with its own runtime.
 #[derive(Debug)]
 pub struct TokioScenarioClient {
-    runtime: Runtime,
+    runtime: Arc<Runtime>,
     client: R2Client,
     progress: ProgressLog,
 }
@@ -109,9 +110,17 @@ impl ScenarioClient for TokioScenarioClient {
             setup.apply(R2Client::builder(config)).build()?
         };
         Ok(Self {
-            runtime,
+            runtime: Arc::new(runtime),
             client,
             progress: ProgressLog::default(),
+        })
+    }
+
+    fn with_timeout(&self, timeout: Duration) -> Result<Self, R2Error> {
+        Ok(Self {
+            runtime: Arc::clone(&self.runtime),
+            client: self.client.with_timeout(timeout)?,
+            progress: self.progress.clone(),
         })
     }
 

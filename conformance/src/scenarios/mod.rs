@@ -97,6 +97,10 @@ pub trait ScenarioClient: Sized {
         Self::connect_routed(config, Route::Live)
     }
 
+    /// `with_timeout`: the same client, another time allowed for one
+    /// request.
+    fn with_timeout(&self, timeout: Duration) -> Result<Self, R2Error>;
+
     /// `objects().put`.
     fn put(&self, put: PutObject) -> Result<PutObjectOutput, R2Error>;
     /// `objects().put_stream`, from a reader that yields `data` in chunks of `chunk` bytes.

@@ -61,6 +61,11 @@ pub enum Answer {
     /// An unasked-for `100 Continue` as soon as the request head is in, a
     /// pause before the body is read, then `200 OK` with an ETag.
     EarlyContinue,
+    /// `200 OK` with an empty body, its head sent only after `after`.
+    Slow {
+        /// The pause before the head.
+        after: Duration,
+    },
     /// These bytes as they are, then the connection is closed.
     Raw(Vec<u8>),
     /// `count` interim `100 Continue` answers, then `204 No Content`.
@@ -228,6 +233,10 @@ fn serve(
             Answer::RefuseEarly { .. } => {}
             Answer::EarlyContinue => {
                 out.write_all(b"HTTP/1.1 200 OK\r\netag: \"e\"\r\ncontent-length: 0\r\n\r\n")?;
+            }
+            Answer::Slow { after } => {
+                std::thread::sleep(*after);
+                out.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")?;
             }
             Answer::Raw(bytes) => {
                 out.write_all(bytes)?;
