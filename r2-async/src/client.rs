@@ -55,6 +55,7 @@ impl<R: Runtime> BuildClient for R2Client<R> {
             pool_max_idle_per_host: settings.pool_max_idle_per_host,
             timeout,
             allow_http: settings.config.allows_insecure_http(),
+            proxies: settings.proxies.clone(),
             tls: Arc::new(r2_http1::client_config(&settings.root_certificates)?),
             user_agent: settings.user_agent(<R::Transport as crate::Transport>::NAME),
         })?;
@@ -90,13 +91,12 @@ impl<R: Runtime> R2Client<R> {
     /// A client configured from the environment and the shared
     /// credentials and config files (see [`r2_proto::env`]), trusting the
     /// root certificates `AWS_CA_BUNDLE` or `SSL_CERT_FILE` names besides
-    /// webpki's.
+    /// webpki's, through the proxies `HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY` and `NO_PROXY` name.
     pub fn from_env() -> Result<Self, R2Error> {
-        let builder = Self::builder(env::config_from_env()?.build()?);
-        match env::root_certificates_from_env()? {
-            Some(pem) => builder.add_root_certificates(pem).build(),
-            None => builder.build(),
-        }
+        Self::builder(env::config_from_env()?.build()?)
+            .with_environment()?
+            .build()
     }
 
     /// A builder for a client with non-default settings.

@@ -75,8 +75,11 @@ pub struct TransportSettings {
     pub pool_idle_timeout: Duration,
     /// Idle connections kept per host at most.
     pub pool_max_idle_per_host: usize,
-    /// The longest wait to connect and for a response head.
+    /// The longest wait to connect and for a response head, for a request
+    /// that carries no limits of its own (the core's carry them).
     pub timeout: Duration,
+    /// The proxies requests go through (tunnelled with `CONNECT`).
+    pub proxies: r2_proto::proxy::Proxies,
     /// Plain http allowed (loopback tests); otherwise only https goes out.
     pub allow_http: bool,
     /// rustls with the ring provider, TLS 1.2 and 1.3, webpki's roots.

@@ -84,13 +84,12 @@ impl R2Client {
     /// A client configured from the environment and the shared
     /// credentials and config files (see [`r2_proto::env`]), trusting the
     /// root certificates `AWS_CA_BUNDLE` or `SSL_CERT_FILE` names besides
-    /// webpki's.
+    /// webpki's, through the proxies `HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY` and `NO_PROXY` name.
     pub fn from_env() -> Result<Self, R2Error> {
-        let builder = Self::builder(env::config_from_env()?.build()?);
-        match env::root_certificates_from_env()? {
-            Some(pem) => builder.add_root_certificates(pem).build(),
-            None => builder.build(),
-        }
+        Self::builder(env::config_from_env()?.build()?)
+            .with_environment()?
+            .build()
     }
 
     /// A builder for a client with non-default settings.

@@ -1,5 +1,5 @@
-//! One connection to an endpoint: a std TCP socket, with rustls over it
-//! for https. Reads wait at most the client's idle time; writes wait in
+//! One connection to an endpoint: a std TCP socket (to the endpoint, or
+//! a tunnel through a proxy), with rustls over it for https. Reads wait at most the client's idle time; writes wait in
 //! short slices, so that a body can watch for an answer that comes before
 //! the server reads it.
 
@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use r2_http1::{Failure, Origin, Sending};
 use r2_proto::error::NetworkError;
+use r2_proto::proxy::{Proxy, TunnelAnswer};
 use rustls::pki_types::ServerName;
 
 /// How long one write waits before the connection is checked for an early
@@ -43,18 +44,23 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     /// Connects to `origin` (each of its addresses in turn, all within
-    /// `timeout`), with a TLS handshake for https.
+    /// `timeout`), or through a tunnel `proxy` opens to it, with a TLS
+    /// handshake for https.
     pub(crate) fn open(
         origin: &Origin,
+        proxy: Option<&Proxy>,
         tls: &Arc<rustls::ClientConfig>,
         timeout: Duration,
     ) -> Result<Self, NetworkError> {
-        let (host, port) = (origin.host(), origin.port());
+        let deadline = Instant::now() + timeout;
+        let (host, port) = proxy.map_or((origin.host(), origin.port()), |p| (p.host(), p.port()));
         let failed = |e: &dyn std::fmt::Display| {
-            NetworkError::ConnectionFailed(format!("{host}:{port}: {e}"))
+            NetworkError::ConnectionFailed(match proxy {
+                Some(proxy) => format!("proxy {proxy}: {e}"),
+                None => format!("{host}:{port}: {e}"),
+            })
         };
         let addresses = (host, port).to_socket_addrs().map_err(|e| failed(&e))?;
-        let deadline = Instant::now() + timeout;
         let mut last = failed(&"no address");
         let mut socket = None;
         for address in addresses {
@@ -80,9 +86,13 @@ impl Connection {
             .and_then(|()| socket.set_read_timeout(Some(timeout)))
             .and_then(|()| socket.set_write_timeout(Some(WRITE_SLICE.min(timeout))));
         configured.map_err(|e| failed(&e))?;
+        if let Some(proxy) = proxy {
+            tunnel(&mut socket, proxy, origin, (deadline, timeout))?;
+        }
         if !origin.https() {
             return Ok(Self::over(socket, None, timeout));
         }
+        let host = origin.host();
         let name = ServerName::try_from(host.to_owned())
             .map_err(|e| NetworkError::Tls(format!("{host}: {e}")))?;
         let mut session = rustls::ClientConnection::new(Arc::clone(tls), name)
@@ -216,6 +226,49 @@ impl Connection {
     pub(crate) fn set_read_timeout(&self, wait: Duration) -> io::Result<()> {
         self.socket
             .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
+    }
+}
+
+/// Opens a tunnel through `proxy` to `origin` on `socket`, by the core's
+/// `CONNECT` request and reading of the answer, before `deadline`.
+fn tunnel(
+    socket: &mut TcpStream,
+    proxy: &Proxy,
+    origin: &Origin,
+    (deadline, timeout): (Instant, Duration),
+) -> Result<(), NetworkError> {
+    let failed = |e: &io::Error| {
+        if is_timeout(e) {
+            NetworkError::Timeout(timeout)
+        } else {
+            NetworkError::ConnectionFailed(format!("proxy {proxy}: {e}"))
+        }
+    };
+    socket
+        .write_all(&proxy.connect_request(origin.host(), origin.port()))
+        .map_err(|e| failed(&e))?;
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(NetworkError::Timeout(timeout));
+        }
+        socket
+            .set_read_timeout(Some(left))
+            .map_err(|e| failed(&e))?;
+        let n = match socket.read(&mut chunk) {
+            Ok(0) => return Err(failed(&io::ErrorKind::UnexpectedEof.into())),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(failed(&e)),
+        };
+        answer.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        if TunnelAnswer::read(&answer, proxy)? == TunnelAnswer::Open {
+            return socket
+                .set_read_timeout(Some(timeout))
+                .map_err(|e| failed(&e));
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use http::{Request, Response};
 use r2_http1::{IdlePool, Origin};
 use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
+use r2_proto::proxy::Proxies;
 use r2_proto::replay::Route;
 use r2_proto::{ClientSettings, ReadLimits};
 
@@ -26,6 +27,7 @@ pub struct Transport {
     tls: Arc<rustls::ClientConfig>,
     limits: ReadLimits,
     allow_http: bool,
+    proxies: Proxies,
     route: Route,
     user_agent: http::HeaderValue,
 }
@@ -46,6 +48,7 @@ impl Transport {
             tls: Arc::new(r2_http1::client_config(&settings.root_certificates)?),
             limits: *settings.config.read_limits(),
             allow_http: settings.config.allows_insecure_http(),
+            proxies: settings.proxies.clone(),
             route: settings.route.clone(),
             user_agent: settings.user_agent(concat!("r2-blocking/", env!("CARGO_PKG_VERSION"))),
         })
@@ -103,7 +106,8 @@ impl Transport {
                 Err(failure) => return Err(failure.error),
             }
         }
-        let connection = Connection::open(&origin, &self.tls, idle)?;
+        let proxy = self.proxies.for_target(origin.https(), origin.host());
+        let connection = Connection::open(&origin, proxy, &self.tls, idle)?;
         http1::round_trip(connection, request, (&self.user_agent, idle), home)
             .map(|response| response.map(ResponseBody::wire))
             .map_err(|failure| failure.error)

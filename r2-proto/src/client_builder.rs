@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use crate::client_core::ResilienceConfig;
 use crate::config::Config;
+use crate::env;
+use crate::error::ConfigError;
+use crate::proxy::Proxies;
 use crate::replay::Route;
 
 /// Default cap on connections.
@@ -35,6 +38,8 @@ pub struct ClientSettings {
     pub root_certificates: Vec<Vec<u8>>,
     /// The application's name and version, appended to the `User-Agent`.
     pub application: Option<String>,
+    /// The proxies requests go through.
+    pub proxies: Proxies,
 }
 
 impl ClientSettings {
@@ -102,6 +107,7 @@ impl<C: BuildClient> ClientBuilder<C> {
                 route: Route::Live,
                 root_certificates: Vec::new(),
                 application: None,
+                proxies: Proxies::none(),
             },
             client: PhantomData,
         }
@@ -148,6 +154,25 @@ impl<C: BuildClient> ClientBuilder<C> {
     pub fn add_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.settings.root_certificates.push(pem.into());
         self
+    }
+
+    /// Sends requests through proxies (default: none; `from_env` clients
+    /// take the environment's, see [`with_environment`](Self::with_environment)).
+    pub fn proxies(mut self, proxies: Proxies) -> Self {
+        self.settings.proxies = proxies;
+        self
+    }
+
+    /// Takes what the process environment says beyond the configuration:
+    /// root certificates (`AWS_CA_BUNDLE`, `SSL_CERT_FILE`) and proxies
+    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`; see
+    /// [`Proxies::from_lookup`]).
+    pub fn with_environment(self) -> Result<Self, ConfigError> {
+        let builder = match env::root_certificates_from_env()? {
+            Some(pem) => self.add_root_certificates(pem),
+            None => self,
+        };
+        Ok(builder.proxies(env::proxies_from_env()?))
     }
 
     /// Names the application in every request's `User-Agent`, as SDKs do

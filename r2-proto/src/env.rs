@@ -24,6 +24,7 @@
 //! | credentials file (default `~/.aws/credentials`) | `AWS_SHARED_CREDENTIALS_FILE` |
 //! | config file (default `~/.aws/config`) | `AWS_CONFIG_FILE` |
 //! | root certificates trusted besides webpki's (a PEM bundle) | `AWS_CA_BUNDLE`, `SSL_CERT_FILE` |
+//! | proxy for https endpoints, for plain-http ones, for both; hosts reached directly | `https_proxy`/`HTTPS_PROXY`, `http_proxy`/`HTTP_PROXY`, `all_proxy`/`ALL_PROXY`; `no_proxy`/`NO_PROXY` |
 //!
 //! Credentials come from the variables, else from an API token, else from
 //! the profile; the endpoint from the variables, else from the profile's
@@ -34,6 +35,7 @@ use crate::config::{Config, ConfigBuilder};
 use crate::credentials::Credentials;
 use crate::error::ConfigError;
 use crate::profiles::{Profile, ProfileFile};
+use crate::proxy::Proxies;
 
 /// Credentials from the process environment and the shared files.
 pub fn credentials_from_env() -> Result<Credentials, ConfigError> {
@@ -69,6 +71,12 @@ pub fn root_certificates_from_sources(
             reason: e.to_string().into(),
         }),
     }
+}
+
+/// The proxies the process environment names (see
+/// [`Proxies::from_lookup`]).
+pub fn proxies_from_env() -> Result<Proxies, ConfigError> {
+    Proxies::from_lookup(process_env)
 }
 
 fn process_env(name: &str) -> Option<String> {

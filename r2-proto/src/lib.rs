@@ -52,6 +52,7 @@ mod operation_name;
 pub mod ops;
 pub mod percent;
 pub mod profiles;
+pub mod proxy;
 mod redact;
 pub mod replay;
 mod replay_miss;

@@ -1,14 +1,17 @@
-//! One connection to an endpoint: TCP, or rustls over TCP, on smol's
-//! reactor (async-io), so it runs under any executor.
+//! One connection to an endpoint: TCP (to the endpoint, or a tunnel
+//! through a proxy), or rustls over it, on smol's reactor (async-io), so
+//! it runs under any executor.
 
 use std::io;
 use std::sync::Arc;
 
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use futures_rustls::TlsConnector;
 use futures_rustls::client::TlsStream;
 use futures_util::future::Either;
 use r2_http1::Origin;
 use r2_proto::error::NetworkError;
+use r2_proto::proxy::{Proxy, TunnelAnswer};
 use rustls::pki_types::ServerName;
 use smol::net::TcpStream;
 
@@ -41,19 +44,38 @@ impl Connection {
     }
 }
 
-/// Opens a connection to `origin`, with TLS for https (the caller bounds
-/// the time it takes).
+/// Opens a connection to `origin`, or through a tunnel `proxy` opens to
+/// it, with TLS for https (the caller bounds the time it takes).
 pub(crate) async fn connect(
     origin: &Origin,
+    proxy: Option<&Proxy>,
     tls: &Arc<rustls::ClientConfig>,
 ) -> Result<Connection, NetworkError> {
-    let tcp = TcpStream::connect((origin.host(), origin.port()))
+    let (host, port) = proxy.map_or((origin.host(), origin.port()), |p| (p.host(), p.port()));
+    let failed = |e: &io::Error| {
+        NetworkError::ConnectionFailed(match proxy {
+            Some(proxy) => format!("proxy {proxy}: {e}"),
+            None => format!("{host}:{port}: {e}"),
+        })
+    };
+    let mut tcp = TcpStream::connect((host, port))
         .await
-        .map_err(|e| {
-            NetworkError::ConnectionFailed(format!("{}:{}: {e}", origin.host(), origin.port()))
-        })?;
-    tcp.set_nodelay(true)
-        .map_err(|e| NetworkError::ConnectionFailed(e.to_string()))?;
+        .map_err(|e| failed(&e))?;
+    tcp.set_nodelay(true).map_err(|e| failed(&e))?;
+    if let Some(proxy) = proxy {
+        tcp.write_all(&proxy.connect_request(origin.host(), origin.port()))
+            .await
+            .map_err(|e| failed(&e))?;
+        let (mut answer, mut chunk) = (Vec::new(), [0u8; 1024]);
+        while TunnelAnswer::read(&answer, proxy)? == TunnelAnswer::Incomplete {
+            match tcp.read(&mut chunk).await {
+                Ok(0) => return Err(failed(&io::ErrorKind::UnexpectedEof.into())),
+                Ok(n) => answer.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(failed(&e)),
+            }
+        }
+    }
     if !origin.https() {
         return Ok(Connection::over(Either::Left(tcp)));
     }

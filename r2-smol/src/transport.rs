@@ -13,6 +13,7 @@ use r2_async::TransportSettings;
 use r2_proto::ReadLimits;
 use r2_proto::error::NetworkError;
 use r2_proto::ops::RequestBody;
+use r2_proto::proxy::Proxies;
 use smol::lock::SemaphoreGuardArc;
 
 use r2_http1::Origin;
@@ -46,6 +47,7 @@ pub struct Transport {
     tls: Arc<rustls::ClientConfig>,
     timeout: Duration,
     allow_http: bool,
+    proxies: Proxies,
     user_agent: http::HeaderValue,
 }
 
@@ -64,6 +66,7 @@ impl r2_async::Transport for Transport {
             tls: settings.tls,
             timeout: settings.timeout,
             allow_http: settings.allow_http,
+            proxies: settings.proxies,
             user_agent: settings.user_agent,
         })
     }
@@ -83,7 +86,8 @@ impl r2_async::Transport for Transport {
                     Err(failure) => return Err(failure.error),
                 }
             }
-            let connection = connect(&origin, &self.tls).await?;
+            let proxy = self.proxies.for_target(origin.https(), origin.host());
+            let connection = connect(&origin, proxy, &self.tls).await?;
             http1::round_trip(connection, request, &self.user_agent, home)
                 .await
                 .map_err(|failure| failure.error)

@@ -7,41 +7,106 @@
 //! never sent, as `r2-http1` does after an early answer), and hyper goes
 //! on to read: the answer if there is one, else the end of the connection,
 //! which is the transport error it would have been.
+//!
+//! The connector also opens the tunnel through a proxy, when the client's
+//! proxies send the endpoint through one (the core writes the `CONNECT`
+//! request and reads the answer); TLS then runs inside the tunnel.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::rt::TokioIo;
+use r2_proto::error::{NetworkError, source_chain};
+use r2_proto::proxy::{Proxies, Proxy, TunnelAnswer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tower_service::Service;
 
-/// [`HttpConnector`], its connections wrapped in [`AnswerFirst`].
+/// What connecting failed with: the TCP connector's error, or the
+/// tunnel's [`NetworkError`].
+type ConnectError = Box<dyn std::error::Error + Send + Sync>;
+
+/// [`HttpConnector`] to the endpoint or through a tunnel to it, its
+/// connections wrapped in [`AnswerFirst`].
 #[derive(Debug, Clone)]
-pub(crate) struct AnswerFirstConnector(pub(crate) HttpConnector);
+pub(crate) struct AnswerFirstConnector {
+    pub(crate) http: HttpConnector,
+    pub(crate) proxies: Arc<Proxies>,
+}
 
 impl Service<Uri> for AnswerFirstConnector {
     type Response = AnswerFirst;
-    type Error = <HttpConnector as Service<Uri>>::Error;
+    type Error = ConnectError;
     type Future = Pin<Box<dyn Future<Output = Result<AnswerFirst, Self::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.0.poll_ready(cx)
+        self.http.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, uri: Uri) -> Self::Future {
-        let connecting = self.0.call(uri);
+        let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
+        let host = uri.host().unwrap_or_default();
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let proxy = self.proxies.for_target(https, &host).cloned();
+        let to = match &proxy {
+            Some(proxy) => match proxy.to_string().parse::<Uri>() {
+                Ok(to) => to,
+                Err(e) => return Box::pin(async move { Err(e.into()) }),
+            },
+            None => uri,
+        };
+        let connecting = self.http.call(to);
         Box::pin(async move {
+            let connected = connecting.await;
+            let Some(proxy) = proxy else {
+                return Ok(AnswerFirst {
+                    inner: connected?,
+                    reset: false,
+                });
+            };
+            let mut inner = connected.map_err(|e| {
+                NetworkError::ConnectionFailed(format!("proxy {proxy}: {}", source_chain(&e)))
+            })?;
+            tunnel(inner.inner_mut(), &proxy, (&host, port)).await?;
             Ok(AnswerFirst {
-                inner: connecting.await?,
+                inner,
                 reset: false,
             })
         })
     }
+}
+
+/// Opens a tunnel through `proxy` to `host:port` on `tcp`, by the core's
+/// `CONNECT` request and reading of the answer.
+async fn tunnel(
+    tcp: &mut TcpStream,
+    proxy: &Proxy,
+    (host, port): (&str, u16),
+) -> Result<(), NetworkError> {
+    let failed = |e: &io::Error| NetworkError::ConnectionFailed(format!("proxy {proxy}: {e}"));
+    tcp.write_all(&proxy.connect_request(host, port))
+        .await
+        .map_err(|e| failed(&e))?;
+    let (mut answer, mut chunk) = (Vec::new(), [0u8; 1024]);
+    while TunnelAnswer::read(&answer, proxy)? == TunnelAnswer::Incomplete {
+        match tcp.read(&mut chunk).await {
+            Ok(0) => return Err(failed(&io::ErrorKind::UnexpectedEof.into())),
+            Ok(n) => answer.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(failed(&e)),
+        }
+    }
+    Ok(())
 }
 
 /// A TCP connection whose writes, once the peer reset it, are taken as

@@ -90,6 +90,7 @@ impl r2_async::Transport for Transport {
             allow_http,
             tls,
             user_agent,
+            proxies,
             ..
         } = settings;
         let mut http = HttpConnector::new();
@@ -97,7 +98,10 @@ impl r2_async::Transport for Transport {
         http.set_nodelay(true);
         let builder =
             hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(Arc::unwrap_or_clone(tls));
-        let http = AnswerFirstConnector(http);
+        let http = AnswerFirstConnector {
+            http,
+            proxies: Arc::new(proxies),
+        };
         let connector = if allow_http {
             builder.https_or_http().enable_http1().wrap_connector(http)
         } else {

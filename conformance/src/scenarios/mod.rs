@@ -31,6 +31,7 @@ use r2_proto::ops::{
 };
 use std::sync::Arc;
 
+use r2_proto::proxy::Proxies;
 use r2_proto::replay::{Recorder, Replayer, Route};
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
 use r2_proto::{BucketName, Config, Credentials, PresignedRequest, ResilienceConfig};
@@ -51,6 +52,8 @@ pub struct ClientSetup {
     pub application: Option<String>,
     /// How long idle connections are kept, and how many per host.
     pub pool_idle: Option<(Duration, usize)>,
+    /// The proxies requests go through.
+    pub proxies: Proxies,
 }
 
 impl ClientSetup {
@@ -59,7 +62,10 @@ impl ClientSetup {
         self,
         builder: r2_proto::ClientBuilder<C>,
     ) -> r2_proto::ClientBuilder<C> {
-        let mut builder = builder.route(self.route).resilience(self.resilience);
+        let mut builder = builder
+            .route(self.route)
+            .resilience(self.resilience)
+            .proxies(self.proxies);
         if let Some(application) = &self.application {
             builder = builder.application(application);
         }
@@ -315,6 +321,8 @@ pub struct Target {
     /// Where bucket set-up goes (sent as plain http), when it is not
     /// [`Target::endpoint`] (a TLS front's server behind it).
     pub admin_endpoint: Option<String>,
+    /// The proxies its clients' requests go through.
+    pub proxies: Proxies,
 }
 
 /// The bucket of recorded and replayed runs.
@@ -346,6 +354,7 @@ impl Target {
             fixed_bucket: None,
             root_certificates: Vec::new(),
             admin_endpoint: None,
+            proxies: Proxies::none(),
         }
     }
 
@@ -363,6 +372,11 @@ impl Target {
             admin_endpoint: Some(self.endpoint.clone()),
             ..self
         }
+    }
+
+    /// This server, its clients' requests sent through `proxies`.
+    pub fn through(self, proxies: Proxies) -> Self {
+        Self { proxies, ..self }
     }
 
     /// This server, with every request also handed to `recorder`, in
@@ -389,6 +403,7 @@ impl Target {
             fixed_bucket: Some(REPLAY_BUCKET),
             root_certificates: Vec::new(),
             admin_endpoint: None,
+            proxies: Proxies::none(),
         }
     }
 
@@ -397,6 +412,7 @@ impl Target {
         let setup = ClientSetup {
             route: self.route.clone(),
             root_certificates: self.root_certificates.clone(),
+            proxies: self.proxies.clone(),
             ..ClientSetup::default()
         };
         C::connect_with(config, setup)
@@ -418,6 +434,7 @@ impl Target {
             fixed_bucket: None,
             root_certificates: Vec::new(),
             admin_endpoint: None,
+            proxies: Proxies::none(),
         })
     }
 

@@ -9,6 +9,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
+    /// A proxy URL that cannot be used (credentials never shown).
+    #[error("invalid proxy {0}")]
+    InvalidProxy(String),
     /// The account id is empty.
     #[error("the R2 account id is empty")]
     EmptyAccountId,

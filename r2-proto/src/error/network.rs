@@ -34,6 +34,17 @@ pub enum NetworkError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// A proxy refused to open a tunnel to the endpoint (`message` names
+    /// the proxy, never its credentials). Retried when `status` is a 5xx
+    /// (the proxy could not reach the endpoint), not otherwise (`407`:
+    /// the proxy wants other credentials).
+    #[error("the proxy refused the tunnel: {message}")]
+    ProxyRefused {
+        /// The proxy's status code.
+        status: u16,
+        /// What the proxy answered.
+        message: String,
+    },
     /// TLS failed (certificate, protocol version). Not retried.
     #[error("TLS failure: {0}")]
     Tls(String),
@@ -45,13 +56,17 @@ pub enum NetworkError {
 
 impl NetworkError {
     /// A failure to connect or to send a request, from the transport's
-    /// error: [`Tls`](Self::Tls) (never retried) when an error of type `T`
-    /// (the TLS library's) is among its causes, else
+    /// error: a `NetworkError` among its causes as it is (an adapter's
+    /// own, such as a proxy's refusal), [`Tls`](Self::Tls) (never retried)
+    /// when an error of type `T` (the TLS library's) is among them, else
     /// [`ConnectionFailed`](Self::ConnectionFailed); the message is the
     /// whole chain of causes.
     pub fn connecting<T: std::error::Error + 'static>(
         error: &(dyn std::error::Error + 'static),
     ) -> Self {
+        if let Some(own) = cause::<Self>(error) {
+            return own.clone();
+        }
         let text = source_chain(error);
         if caused_by::<T>(error) {
             Self::Tls(text)
@@ -78,17 +93,25 @@ pub fn source_chain(error: &dyn std::error::Error) -> String {
 pub fn caused_by<T: std::error::Error + 'static>(
     error: &(dyn std::error::Error + 'static),
 ) -> bool {
-    if error.is::<T>() {
-        return true;
+    cause::<T>(error).is_some()
+}
+
+/// The first error of type `T` that is `error` or among its causes, looking
+/// inside the `io::Error`s on the way.
+fn cause<'e, T: std::error::Error + 'static>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
+    if let Some(found) = error.downcast_ref::<T>() {
+        return Some(found);
     }
-    if let Some(inner) = error
+    if let Some(found) = error
         .downcast_ref::<std::io::Error>()
         .and_then(std::io::Error::get_ref)
-        && caused_by::<T>(inner)
+        .and_then(|inner| cause::<T>(inner))
     {
-        return true;
+        return Some(found);
     }
-    error.source().is_some_and(caused_by::<T>)
+    error.source().and_then(cause::<T>)
 }
 
 /// A transport failure as an operation returns it: the last attempt's

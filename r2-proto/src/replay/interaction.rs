@@ -374,7 +374,7 @@ pub struct RecordedResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordedError {
     /// `connection_failed`, `timeout`, `stream_interrupted`, `tls`,
-    /// `body_too_large` or `head_too_large`.
+    /// `body_too_large`, `head_too_large` or `proxy_refused`.
     pub kind: String,
     /// The failure's text (for a timeout, the time waited in milliseconds).
     pub message: String,
@@ -390,6 +390,9 @@ impl RecordedError {
             NetworkError::BodyTooLarge { limit } => ("body_too_large", limit.to_string()),
             NetworkError::HeadTooLarge { limit } => ("head_too_large", limit.to_string()),
             NetworkError::NotRecorded(miss) => ("not_recorded", miss.to_string()),
+            NetworkError::ProxyRefused { status, message } => {
+                ("proxy_refused", format!("{status} {message}"))
+            }
         };
         Self {
             kind: kind.to_owned(),
@@ -411,6 +414,13 @@ impl RecordedError {
             "head_too_large" => NetworkError::HeadTooLarge {
                 limit: self.message.parse().unwrap_or(0),
             },
+            "proxy_refused" => {
+                let (status, message) = self.message.split_once(' ').unwrap_or_default();
+                NetworkError::ProxyRefused {
+                    status: status.parse().unwrap_or(0),
+                    message: message.to_owned(),
+                }
+            }
             _ => NetworkError::ConnectionFailed(self.message.clone()),
         }
     }

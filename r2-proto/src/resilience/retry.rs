@@ -51,6 +51,7 @@ impl RetryClass {
                 error:
                     NetworkError::Tls(_)
                     | NetworkError::NotRecorded(_)
+                    | NetworkError::ProxyRefused { status: 0..500, .. }
                     | NetworkError::BodyTooLarge { .. }
                     | NetworkError::HeadTooLarge { .. },
                 ..
