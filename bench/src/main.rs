@@ -10,12 +10,17 @@
 //!     [--only small|put|get|multipart] [--callgrind] [CLIENT...]
 //! ```
 //!
+//! `tasks` runs the same twelve everyday tasks with r2-tokio, aws-sdk-s3
+//! and object_store against a loopback server and prints their line
+//! counts (`src/tasks/`).
+//!
 //! With `--callgrind`, instructions per small PUT instead, under valgrind:
 //! the difference between runs of 1,200 and 200 PUTs, over 1,000, so that
 //! start-up is not counted.
 #![allow(clippy::print_stdout)]
 
 mod clients;
+mod tasks;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -40,6 +45,7 @@ fn main() -> Result<(), Error> {
             Ok(())
         }
         Some("one") => one(&args[1..]),
+        Some("tasks") => tasks::run_all(),
         _ => compare(&args),
     }
 }

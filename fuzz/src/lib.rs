@@ -198,6 +198,31 @@ pub fn config_input(data: &[u8]) {
         .build();
 }
 
+/// Proxy settings and a proxy's answer over arbitrary text: line 1 a
+/// proxy URL, line 2 a `NO_PROXY` list, line 3 a host, the rest the
+/// proxy's answer to `CONNECT`. A parsed proxy prints as a URL that parses
+/// back to it (without credentials), its `CONNECT` request is one head,
+/// and an answer is read to a typed outcome, open only after a whole head.
+pub fn proxy_input(data: &[u8]) {
+    use r2_proto::proxy::{Proxies, Proxy, TunnelAnswer};
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.splitn(4, '\n');
+    let mut next = || lines.next().unwrap_or_default();
+    let (url, no_proxy, host, answer) = (next(), next(), next(), next());
+    let Ok(proxy) = Proxy::parse(url) else {
+        return;
+    };
+    let shown = Proxy::parse(&proxy.to_string()).expect("a proxy prints as a URL");
+    assert_eq!((shown.host(), shown.port()), (proxy.host(), proxy.port()));
+    let request = proxy.connect_request(host, 443);
+    assert!(request.ends_with(b"\r\n\r\n"));
+    let proxies = Proxies::all(proxy.clone()).no_proxy(no_proxy);
+    let _ = proxies.for_target(true, host);
+    if let Ok(TunnelAnswer::Open) = TunnelAnswer::read(answer.as_bytes(), &proxy) {
+        assert!(answer.ends_with("\r\n\r\n"));
+    }
+}
+
 /// Every response parser over arbitrary bytes: byte 0 picks the operation,
 /// byte 1 the status, the rest is the body. Parsers must return a typed
 /// result, never panic; a success must come from a 2xx status.

@@ -81,3 +81,10 @@ fn cassette_corpus() {
         r2_fuzz::cassette(&data);
     }
 }
+
+#[test]
+fn proxy_input_corpus() {
+    for data in inputs("proxy_input") {
+        r2_fuzz::proxy_input(&data);
+    }
+}

@@ -19,6 +19,8 @@ macro_rules! object_calls {
             get(GetObject) -> $crate::ops::GetObjectOutput;
             /// Reads an object's metadata.
             head(HeadObject) -> $crate::model::ObjectMetadata;
+            /// Whether an object exists (a HEAD whose `404` is `false`).
+            exists(ObjectExists) -> bool;
             /// Deletes an object (succeeds when it does not exist).
             delete(DeleteObject) -> ();
             /// Deletes up to 1000 objects in one request; per-key failures

@@ -55,6 +55,15 @@ impl Proxy {
         if host.is_empty() {
             return Err(invalid("no host"));
         }
+        let name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+        let valid = if host_port.starts_with('[') {
+            host.parse::<std::net::Ipv6Addr>().is_ok()
+        } else {
+            host.chars().all(name)
+        };
+        if !valid {
+            return Err(invalid("bad host"));
+        }
         let authorization = userinfo.map(|userinfo| {
             let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
             let pair = [
@@ -384,6 +393,9 @@ mod tests {
             "http://p:0",
             "http://p:x",
             "http://:80",
+            "http://[[x]:1",
+            "http://a b:1",
+            "http://[not-v6]:1",
             "",
         ] {
             assert!(

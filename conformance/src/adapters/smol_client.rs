@@ -16,7 +16,7 @@ use r2_proto::ops::{
     DeleteObjects, DeleteObjectsOutput, DeletePrefixOutput, GetBucketLifecycleConfiguration,
     GetObject, GetObjectOutput, HeadObject, LifecycleRule, ListEntry, ListMultipartUploads,
     ListMultipartUploadsOutput, ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput,
-    ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
+    ObjectExists, ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
 };
 use r2_proto::transfer::{DownloadOutput, ResumeState, UploadOutput};
 use r2_proto::{BucketName, Config, ObjectKey, PresignedRequest};
@@ -143,6 +143,10 @@ impl ScenarioClient for SmolScenarioClient {
 
     fn head(&self, head: HeadObject) -> Result<ObjectMetadata, R2Error> {
         self.block_on(self.client.objects().head(head))
+    }
+
+    fn exists(&self, exists: ObjectExists) -> Result<bool, R2Error> {
+        self.block_on(self.client.objects().exists(exists))
     }
 
     fn delete(&self, delete: DeleteObject) -> Result<(), R2Error> {

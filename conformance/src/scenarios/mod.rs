@@ -27,7 +27,7 @@ use r2_proto::ops::{
     DeleteObjects, DeleteObjectsOutput, DeletePrefixOutput, GetBucketLifecycleConfiguration,
     GetObject, GetObjectOutput, HeadObject, LifecycleRule, ListEntry, ListMultipartUploads,
     ListMultipartUploadsOutput, ListObjectsV2, ListObjectsV2Output, ListParts, ListPartsOutput,
-    ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
+    ObjectExists, ObjectSummary, PutObject, PutObjectOutput, UploadPart, UploadPartOutput,
 };
 use std::sync::Arc;
 
@@ -123,6 +123,8 @@ pub trait ScenarioClient: Sized {
     fn get_stream(&self, get: GetObject) -> Result<(ObjectMetadata, Bytes), R2Error>;
     /// `objects().head`.
     fn head(&self, head: HeadObject) -> Result<ObjectMetadata, R2Error>;
+    /// `objects().exists`.
+    fn exists(&self, exists: ObjectExists) -> Result<bool, R2Error>;
     /// `objects().delete`.
     fn delete(&self, delete: DeleteObject) -> Result<(), R2Error>;
     /// `objects().delete_objects`.

@@ -10,7 +10,7 @@ use r2_proto::error::{ObjectError, R2Error};
 use r2_proto::model::ByteRange;
 use r2_proto::ops::{
     CopyObject, CopySource, DeleteObject, DeleteObjects, GetBucketLifecycleConfiguration,
-    GetObject, HeadObject, LifecycleExpiration, ListEntry, ListObjectsV2, PutObject,
+    GetObject, HeadObject, LifecycleExpiration, ListEntry, ListObjectsV2, ObjectExists, PutObject,
 };
 
 use super::{Context, Needs, Outcome, Scenario, ScenarioClient, check, fail, put_lifecycle};
@@ -278,7 +278,17 @@ fn head<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {
     check(head.metadata.get("owner") == Some("r2-tests"), || {
         format!("metadata {:?}", head.metadata)
     })?;
-    check(head.last_modified.is_some(), || "no Last-Modified".into())
+    check(head.last_modified.is_some(), || "no Last-Modified".into())?;
+    let exists = |name| {
+        let exists = ObjectExists::new(cx.bucket.clone(), key(name)?);
+        cx.client.exists(exists).map_err(fail("exists"))
+    };
+    check(exists("f5/head.json")?, || {
+        "exists: false for a stored key".into()
+    })?;
+    check(!exists("f5/none")?, || {
+        "exists: true for a missing key".into()
+    })
 }
 
 fn copy<C: ScenarioClient>(cx: &Context<'_, C>) -> Outcome {

@@ -1,4 +1,5 @@
-//! HeadObject: an object's metadata without its body.
+//! HeadObject: an object's metadata without its body; and whether an
+//! object exists, the same request with its 404 read as `false`.
 
 use bytes::Bytes;
 use http::{Method, Response};
@@ -8,7 +9,7 @@ use super::document::check_status;
 use super::preconditions::{Preconditions, precondition_setters};
 use super::{Operation, OperationName, PreparedRequest};
 use crate::endpoint::Endpoint;
-use crate::error::{ErrorContext, R2Error};
+use crate::error::{ErrorContext, ObjectError, R2Error};
 use crate::model::ObjectMetadata;
 use crate::names::{BucketName, ObjectKey};
 use crate::response_headers::ResponseHeaders;
@@ -88,5 +89,53 @@ impl Operation for HeadObject {
         let context = ErrorContext::object(Self::NAME, self.bucket.as_str(), self.key.as_str());
         check_status(&context, response)?;
         ObjectMetadata::from_headers(ResponseHeaders::new(response.headers(), Self::NAME))
+    }
+}
+/// Whether an object exists: a HeadObject whose `404` is `Ok(false)`, not
+/// an error (other failures stay errors; as with any HEAD, whose answer has
+/// no body, a missing bucket is also a `404`, so `false`).
+///
+/// ```
+/// use r2_proto::ops::{ObjectExists, Operation};
+/// use r2_proto::{BucketName, ObjectKey};
+///
+/// let exists = ObjectExists::new(BucketName::new("docs")?, ObjectKey::new("a.pdf")?);
+/// let missing = http::Response::builder().status(404).body(bytes::Bytes::new())?;
+/// assert!(!exists.parse(&missing)?);
+/// let found = http::Response::builder().status(200).body(bytes::Bytes::new())?;
+/// assert!(exists.parse(&found)?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ObjectExists(HeadObject);
+
+impl ObjectExists {
+    /// Whether `key` exists in `bucket`.
+    pub fn new(bucket: impl Into<BucketName>, key: impl Into<ObjectKey>) -> Self {
+        Self(HeadObject::new(bucket, key))
+    }
+}
+
+impl From<HeadObject> for ObjectExists {
+    /// The same HEAD (its part number and conditions kept), read as a yes or no.
+    fn from(head: HeadObject) -> Self {
+        Self(head)
+    }
+}
+
+impl Operation for ObjectExists {
+    type Output = bool;
+    const NAME: OperationName = OperationName::HeadObject;
+
+    fn to_request(&self, endpoint: &Endpoint) -> Result<PreparedRequest, R2Error> {
+        self.0.to_request(endpoint)
+    }
+
+    fn parse(&self, response: &Response<Bytes>) -> Result<bool, R2Error> {
+        match self.0.parse(response) {
+            Ok(_) => Ok(true),
+            Err(R2Error::Object(ObjectError::NoSuchKey(_))) => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 }

@@ -20,6 +20,22 @@ pub enum ListEntry {
 }
 
 impl ListEntry {
+    /// The object, if this entry is one.
+    pub fn into_object(self) -> Option<ObjectSummary> {
+        match self {
+            Self::Object(object) => Some(object),
+            Self::Prefix(_) => None,
+        }
+    }
+
+    /// The prefix, if this entry is one.
+    pub fn into_prefix(self) -> Option<String> {
+        match self {
+            Self::Prefix(prefix) => Some(prefix),
+            Self::Object(_) => None,
+        }
+    }
+
     /// The object's key, or the prefix.
     pub fn key(&self) -> &str {
         match self {

@@ -75,7 +75,7 @@ pub use get_bucket_lifecycle_configuration::{
     GetBucketLifecycleConfiguration, LifecycleExpiration, LifecycleRule, LifecycleTransition,
 };
 pub use get_object::{GetObject, GetObjectOutput, StreamedGet};
-pub use head_object::HeadObject;
+pub use head_object::{HeadObject, ObjectExists};
 pub use list_buckets::{BucketSummary, ListBuckets, ListBucketsOutput};
 pub use list_multipart_uploads::{
     ListMultipartUploads, ListMultipartUploadsOutput, MultipartUploadSummary, UploadPages,
