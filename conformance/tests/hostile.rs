@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
+use conformance::every_adapter;
 use conformance::scenarios::ScenarioClient;
 use conformance::servers::{Answer, HostileServer};
 use r2_proto::error::{AuthError, NetworkError, R2Error, TransferError};
@@ -207,31 +207,6 @@ fn body_that_trickles<C: ScenarioClient>() {
         let bound = (window + Duration::from_millis(400)) * attempts + Duration::from_secs(3);
         assert!(started.elapsed() < bound, "{:?}", started.elapsed());
     }
-}
-
-macro_rules! every_adapter {
-    ($($case:ident),* $(,)?) => {
-        $(
-            mod $case {
-                use super::*;
-
-                #[test]
-                fn r2_tokio() {
-                    super::$case::<TokioScenarioClient>();
-                }
-
-                #[test]
-                fn r2_blocking() {
-                    super::$case::<BlockingScenarioClient>();
-                }
-
-                #[test]
-                fn r2_smol() {
-                    super::$case::<SmolScenarioClient>();
-                }
-            }
-        )*
-    };
 }
 
 every_adapter!(

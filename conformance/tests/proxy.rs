@@ -11,7 +11,7 @@
     clippy::indexing_slicing
 )]
 
-use conformance::adapters::{BlockingScenarioClient, SmolScenarioClient, TokioScenarioClient};
+use conformance::every_adapter;
 use conformance::scenarios::{ScenarioClient, Target, run_suite};
 use conformance::servers::{ConnectProxy, ProxyRules, S3sFsServer, TlsProxy};
 use r2_proto::BucketName;
@@ -176,31 +176,6 @@ fn a_refusal_is_typed_and_retried_only_when_the_proxy_could_not_reach<C: Scenari
         "{}: {error}",
         C::NAME
     );
-}
-
-macro_rules! every_adapter {
-    ($($case:ident),* $(,)?) => {
-        $(
-            mod $case {
-                use super::*;
-
-                #[test]
-                fn r2_tokio() {
-                    super::$case::<TokioScenarioClient>();
-                }
-
-                #[test]
-                fn r2_smol() {
-                    super::$case::<SmolScenarioClient>();
-                }
-
-                #[test]
-                fn r2_blocking() {
-                    super::$case::<BlockingScenarioClient>();
-                }
-            }
-        )*
-    };
 }
 
 every_adapter!(
