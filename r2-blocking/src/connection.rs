@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use r2_http1::{Failure, Origin, Sending};
 use r2_proto::error::NetworkError;
-use r2_proto::proxy::{Proxy, TunnelAnswer};
+use r2_proto::proxy::{Proxy, Tunnel};
 use rustls::pki_types::ServerName;
 
 /// How long one write waits before the connection is checked for an early
@@ -54,11 +54,9 @@ impl Connection {
     ) -> Result<Self, NetworkError> {
         let deadline = Instant::now() + timeout;
         let (host, port) = proxy.map_or((origin.host(), origin.port()), |p| (p.host(), p.port()));
-        let failed = |e: &dyn std::fmt::Display| {
-            NetworkError::ConnectionFailed(match proxy {
-                Some(proxy) => format!("proxy {proxy}: {e}"),
-                None => format!("{host}:{port}: {e}"),
-            })
+        let failed = |e: &dyn std::fmt::Display| match proxy {
+            Some(proxy) => proxy.failed(e),
+            None => NetworkError::ConnectionFailed(format!("{host}:{port}: {e}")),
         };
         let addresses = (host, port).to_socket_addrs().map_err(|e| failed(&e))?;
         let mut last = failed(&"no address");
@@ -87,7 +85,8 @@ impl Connection {
             .and_then(|()| socket.set_write_timeout(Some(WRITE_SLICE.min(timeout))));
         configured.map_err(|e| failed(&e))?;
         if let Some(proxy) = proxy {
-            tunnel(&mut socket, proxy, origin, (deadline, timeout))?;
+            let tunnel = Tunnel::new(proxy, origin.host(), origin.port());
+            open_tunnel(&mut socket, tunnel, (deadline, timeout))?;
         }
         if !origin.https() {
             return Ok(Self::over(socket, None, timeout));
@@ -229,47 +228,37 @@ impl Connection {
     }
 }
 
-/// Opens a tunnel through `proxy` to `origin` on `socket`, by the core's
-/// `CONNECT` request and reading of the answer, before `deadline`.
-fn tunnel(
+/// Writes `tunnel`'s request on `socket` and reads the proxy's answer
+/// into it until it says the tunnel is open, before `deadline`.
+fn open_tunnel(
     socket: &mut TcpStream,
-    proxy: &Proxy,
-    origin: &Origin,
+    mut tunnel: Tunnel<'_>,
     (deadline, timeout): (Instant, Duration),
 ) -> Result<(), NetworkError> {
-    let failed = |e: &io::Error| {
-        if is_timeout(e) {
-            NetworkError::Timeout(timeout)
-        } else {
-            NetworkError::ConnectionFailed(format!("proxy {proxy}: {e}"))
-        }
+    let failed = |tunnel: &Tunnel<'_>, e: io::Error| match is_timeout(&e) {
+        true => NetworkError::Timeout(timeout),
+        false => tunnel.failed(e),
     };
     socket
-        .write_all(&proxy.connect_request(origin.host(), origin.port()))
-        .map_err(|e| failed(&e))?;
-    let mut answer = Vec::new();
-    let mut chunk = [0u8; 1024];
+        .write_all(tunnel.request())
+        .map_err(|e| failed(&tunnel, e))?;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(NetworkError::Timeout(timeout));
         }
-        socket
+        let read = socket
             .set_read_timeout(Some(left))
-            .map_err(|e| failed(&e))?;
-        let n = match socket.read(&mut chunk) {
-            Ok(0) => return Err(failed(&io::ErrorKind::UnexpectedEof.into())),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(failed(&e)),
-        };
-        answer.extend_from_slice(chunk.get(..n).unwrap_or_default());
-        if TunnelAnswer::read(&answer, proxy)? == TunnelAnswer::Open {
-            return socket
-                .set_read_timeout(Some(timeout))
-                .map_err(|e| failed(&e));
+            .and_then(|()| socket.read(tunnel.room()));
+        match read {
+            Ok(n) if tunnel.filled(n)? => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(failed(&tunnel, e)),
         }
     }
+    let restored = socket.set_read_timeout(Some(timeout));
+    restored.map_err(|e| failed(&tunnel, e))
 }
 
 /// Whether an I/O error is a socket's timeout.

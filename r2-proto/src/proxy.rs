@@ -2,9 +2,9 @@
 //! one (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, or the
 //! builder), the `CONNECT` request that opens a tunnel through it, and what
 //! its answer means. The adapters connect to the proxy, write the bytes
-//! [`Proxy::connect_request`] gives, read until [`TunnelAnswer::read`]
-//! decides, then speak TLS (or plain HTTP) to the endpoint inside the
-//! tunnel, exactly as on a direct connection.
+//! a [`Tunnel`] gives, read into it until it says the tunnel is open, then
+//! speak TLS (or plain HTTP) to the endpoint inside the tunnel, exactly as
+//! on a direct connection.
 //!
 //! Every request through a proxy is tunnelled, plain-http endpoints too (as
 //! `curl --proxytunnel` does), so the proxy sees neither the request nor
@@ -128,6 +128,81 @@ impl fmt::Display for Proxy {
         } else {
             write!(f, "http://{}:{}", self.host, self.port)
         }
+    }
+}
+
+impl Proxy {
+    /// A failure to reach or talk to this proxy, naming it.
+    pub fn failed(&self, error: impl fmt::Display) -> NetworkError {
+        NetworkError::ConnectionFailed(format!("proxy {self}: {error}"))
+    }
+}
+
+/// A tunnel being opened through a proxy to an endpoint: write
+/// [`request`](Self::request), then read into [`room`](Self::room) and
+/// report each read to [`filled`](Self::filled) until it says `true`.
+///
+/// ```
+/// use r2_proto::proxy::{Proxy, Tunnel};
+///
+/// let proxy = Proxy::parse("http://proxy.corp:3128")?;
+/// let mut tunnel = Tunnel::new(&proxy, "acct.r2.cloudflarestorage.com", 443);
+/// assert!(tunnel.request().starts_with(b"CONNECT acct.r2.cloudflarestorage.com:443 "));
+/// let answer = b"HTTP/1.1 200 Connection established\r\n\r\n";
+/// tunnel.room()[..answer.len()].copy_from_slice(answer);
+/// assert!(tunnel.filled(answer.len())?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Tunnel<'p> {
+    proxy: &'p Proxy,
+    request: Vec<u8>,
+    answer: Vec<u8>,
+    filled: usize,
+}
+
+/// How much each read of the proxy's answer may bring.
+const ANSWER_READ: usize = 1024;
+
+impl<'p> Tunnel<'p> {
+    /// A tunnel through `proxy` to `host:port`.
+    pub fn new(proxy: &'p Proxy, host: &str, port: u16) -> Self {
+        Self {
+            proxy,
+            request: proxy.connect_request(host, port),
+            answer: Vec::new(),
+            filled: 0,
+        }
+    }
+
+    /// The `CONNECT` request, to write whole before reading.
+    pub fn request(&self) -> &[u8] {
+        &self.request
+    }
+
+    /// Where the next read of the proxy's answer goes.
+    pub fn room(&mut self) -> &mut [u8] {
+        self.answer.resize(self.filled + ANSWER_READ, 0);
+        self.answer.get_mut(self.filled..).unwrap_or_default()
+    }
+
+    /// Takes a read of `n` bytes into [`room`](Self::room) (0: the proxy
+    /// closed): `true` once the tunnel is open, an error when the proxy
+    /// refused it or broke off.
+    pub fn filled(&mut self, n: usize) -> Result<bool, NetworkError> {
+        if n == 0 {
+            return Err(self
+                .proxy
+                .failed("it closed the connection before answering"));
+        }
+        self.filled = (self.filled + n).min(self.answer.len());
+        let answer = self.answer.get(..self.filled).unwrap_or_default();
+        Ok(TunnelAnswer::read(answer, self.proxy)? == TunnelAnswer::Open)
+    }
+
+    /// A failure to talk to the proxy, naming it.
+    pub fn failed(&self, error: impl fmt::Display) -> NetworkError {
+        self.proxy.failed(error)
     }
 }
 
@@ -467,6 +542,28 @@ mod tests {
         let narrow = Proxies::all(proxy("p:1")).no_proxy("192.168.1.0/25");
         assert_eq!(narrow.for_target(true, "192.168.1.127"), None);
         assert!(narrow.for_target(true, "192.168.1.128").is_some());
+    }
+
+    #[test]
+    fn a_tunnel_reads_its_answer_in_pieces() {
+        let p = proxy("p:3128");
+        let answer = b"HTTP/1.1 200 Connection established\r\n\r\n";
+        let mut tunnel = Tunnel::new(&p, "h", 443);
+        assert!(tunnel.request().starts_with(b"CONNECT h:443 HTTP/1.1\r\n"));
+        for (i, byte) in answer.iter().enumerate() {
+            tunnel.room()[0] = *byte;
+            assert_eq!(tunnel.filled(1), Ok(i == answer.len() - 1));
+        }
+        let mut closed = Tunnel::new(&p, "h", 443);
+        let error = closed.filled(0).unwrap_err();
+        assert!(error.to_string().contains("proxy http://p:3128"), "{error}");
+        let mut refused = Tunnel::new(&p, "h", 443);
+        let no = b"HTTP/1.1 403 Forbidden\r\n\r\n";
+        refused.room()[..no.len()].copy_from_slice(no);
+        assert!(matches!(
+            refused.filled(no.len()),
+            Err(NetworkError::ProxyRefused { status: 403, .. })
+        ));
     }
 
     #[test]

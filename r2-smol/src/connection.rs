@@ -11,7 +11,7 @@ use futures_rustls::client::TlsStream;
 use futures_util::future::Either;
 use r2_http1::Origin;
 use r2_proto::error::NetworkError;
-use r2_proto::proxy::{Proxy, TunnelAnswer};
+use r2_proto::proxy::{Proxy, Tunnel};
 use rustls::pki_types::ServerName;
 use smol::net::TcpStream;
 
@@ -52,25 +52,23 @@ pub(crate) async fn connect(
     tls: &Arc<rustls::ClientConfig>,
 ) -> Result<Connection, NetworkError> {
     let (host, port) = proxy.map_or((origin.host(), origin.port()), |p| (p.host(), p.port()));
-    let failed = |e: &io::Error| {
-        NetworkError::ConnectionFailed(match proxy {
-            Some(proxy) => format!("proxy {proxy}: {e}"),
-            None => format!("{host}:{port}: {e}"),
-        })
+    let failed = |e: &io::Error| match proxy {
+        Some(proxy) => proxy.failed(e),
+        None => NetworkError::ConnectionFailed(format!("{host}:{port}: {e}")),
     };
     let mut tcp = TcpStream::connect((host, port))
         .await
         .map_err(|e| failed(&e))?;
     tcp.set_nodelay(true).map_err(|e| failed(&e))?;
     if let Some(proxy) = proxy {
-        tcp.write_all(&proxy.connect_request(origin.host(), origin.port()))
+        let mut tunnel = Tunnel::new(proxy, origin.host(), origin.port());
+        tcp.write_all(tunnel.request())
             .await
             .map_err(|e| failed(&e))?;
-        let (mut answer, mut chunk) = (Vec::new(), [0u8; 1024]);
-        while TunnelAnswer::read(&answer, proxy)? == TunnelAnswer::Incomplete {
-            match tcp.read(&mut chunk).await {
-                Ok(0) => return Err(failed(&io::ErrorKind::UnexpectedEof.into())),
-                Ok(n) => answer.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+        loop {
+            match tcp.read(tunnel.room()).await {
+                Ok(n) if tunnel.filled(n)? => break,
+                Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(failed(&e)),
             }

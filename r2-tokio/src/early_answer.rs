@@ -23,7 +23,7 @@ use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::rt::TokioIo;
 use r2_proto::error::{NetworkError, source_chain};
-use r2_proto::proxy::{Proxies, Proxy, TunnelAnswer};
+use r2_proto::proxy::{Proxies, Tunnel};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tower_service::Service;
@@ -74,10 +74,8 @@ impl Service<Uri> for AnswerFirstConnector {
                     reset: false,
                 });
             };
-            let mut inner = connected.map_err(|e| {
-                NetworkError::ConnectionFailed(format!("proxy {proxy}: {}", source_chain(&e)))
-            })?;
-            tunnel(inner.inner_mut(), &proxy, (&host, port)).await?;
+            let mut inner = connected.map_err(|e| proxy.failed(source_chain(&e)))?;
+            open_tunnel(inner.inner_mut(), Tunnel::new(&proxy, &host, port)).await?;
             Ok(AnswerFirst {
                 inner,
                 reset: false,
@@ -86,27 +84,20 @@ impl Service<Uri> for AnswerFirstConnector {
     }
 }
 
-/// Opens a tunnel through `proxy` to `host:port` on `tcp`, by the core's
-/// `CONNECT` request and reading of the answer.
-async fn tunnel(
-    tcp: &mut TcpStream,
-    proxy: &Proxy,
-    (host, port): (&str, u16),
-) -> Result<(), NetworkError> {
-    let failed = |e: &io::Error| NetworkError::ConnectionFailed(format!("proxy {proxy}: {e}"));
-    tcp.write_all(&proxy.connect_request(host, port))
+/// Writes `tunnel`'s request on `tcp` and reads the proxy's answer into
+/// it until it says the tunnel is open.
+async fn open_tunnel(tcp: &mut TcpStream, mut tunnel: Tunnel<'_>) -> Result<(), NetworkError> {
+    tcp.write_all(tunnel.request())
         .await
-        .map_err(|e| failed(&e))?;
-    let (mut answer, mut chunk) = (Vec::new(), [0u8; 1024]);
-    while TunnelAnswer::read(&answer, proxy)? == TunnelAnswer::Incomplete {
-        match tcp.read(&mut chunk).await {
-            Ok(0) => return Err(failed(&io::ErrorKind::UnexpectedEof.into())),
-            Ok(n) => answer.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+        .map_err(|e| tunnel.failed(e))?;
+    loop {
+        match tcp.read(tunnel.room()).await {
+            Ok(n) if tunnel.filled(n)? => return Ok(()),
+            Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(failed(&e)),
+            Err(e) => return Err(tunnel.failed(e)),
         }
     }
-    Ok(())
 }
 
 /// A TCP connection whose writes, once the peer reset it, are taken as
