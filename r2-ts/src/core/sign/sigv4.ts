@@ -98,8 +98,8 @@ export class Signer {
   readonly #region: string;
   readonly #service: string;
   readonly #contentSha256Header: boolean;
-  /** The signing key of the last date used (it changes once a day). */
-  #key: { date: string; key: Uint8Array } | undefined;
+  /** The keyed HMAC state of the last date used (the key changes once a day); cloned per signature. */
+  #key: { date: string; mac: ReturnType<typeof hmac.create> } | undefined;
 
   /** A signer for `credentials`; R2's scope (`auto`, `s3`) unless told otherwise. */
   constructor(credentials: Credentials, options: SignerOptions = {}) {
@@ -133,13 +133,16 @@ export class Signer {
     return this.toString();
   }
 
-  #signingKey(date: string): Uint8Array {
-    if (this.#key?.date === date) return this.#key.key;
-    let key = hmac(sha256, utf8(`AWS4${this.#credentials.exposeSecretAccessKey()}`), utf8(date));
-    for (const part of [this.#region, this.#service, "aws4_request"])
-      key = hmac(sha256, key, utf8(part));
-    this.#key = { date, key };
-    return key;
+  /** The signature of `stringToSign` with the day's signing key. */
+  #sign(date: string, stringToSign: string): string {
+    if (this.#key?.date !== date) {
+      let key = hmac(sha256, utf8(`AWS4${this.#credentials.exposeSecretAccessKey()}`), utf8(date));
+      for (const part of [this.#region, this.#service, "aws4_request"]) {
+        key = hmac(sha256, key, utf8(part));
+      }
+      this.#key = { date, mac: hmac.create(sha256, key) };
+    }
+    return hex(this.#key.mac.clone().update(utf8(stringToSign)).digest());
   }
 
   #scope(date: AmzDate): string {
@@ -148,7 +151,7 @@ export class Signer {
 
   #trace(canonical: string, signedHeaders: string, date: AmzDate): SignatureTrace {
     const stringToSign = `${ALGORITHM}\n${date.stamp}\n${this.#scope(date)}\n${hex(sha256(utf8(canonical)))}`;
-    const signature = hex(hmac(sha256, this.#signingKey(date.date), utf8(stringToSign)));
+    const signature = this.#sign(date.date, stringToSign);
     return { canonicalRequest: canonical, stringToSign, signedHeaders, signature };
   }
 
